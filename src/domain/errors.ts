@@ -1,0 +1,70 @@
+/**
+ * The few errors callers need to tell apart, each with a stable code. The HTTP layer and the CLI
+ * map codes to statuses and exit codes in one place.
+ */
+export type ErrorCode =
+  | 'illegal_transition'
+  | 'not_found'
+  | 'conflict'
+  | 'invalid_number'
+  | 'number_not_allowed'
+  | 'invalid_request'
+  | 'config_invalid'
+  | 'pbx_unavailable';
+
+export class CallbackdError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class IllegalTransitionError extends CallbackdError {
+  constructor(
+    readonly from: string,
+    readonly event: string,
+  ) {
+    super('illegal_transition', `a ${from} callback does not accept "${event}"`);
+  }
+}
+
+export class NotFoundError extends CallbackdError {
+  constructor(what: string) {
+    super('not_found', `${what} not found`);
+  }
+}
+
+export class ConflictError extends CallbackdError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
+/** The number cannot be dialled; retrying will not help. */
+export class InvalidNumberError extends CallbackdError {
+  constructor(
+    message: string,
+    code: 'invalid_number' | 'number_not_allowed' = 'invalid_number',
+  ) {
+    super(code, message);
+  }
+}
+
+export class InvalidRequestError extends CallbackdError {
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
+}
+
+/** Bad configuration: the daemon refuses to start. `key` is the dotted path of the offending key. */
+export class ConfigError extends CallbackdError {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
+    super('config_invalid', `configuration key "${key}": ${problem}`);
+  }
+}

@@ -1,0 +1,114 @@
+/** The words of the product: statuses, mechanisms, outcomes, and the records built from them. */
+
+export const STATUSES = ['Scheduled', 'Dialing', 'Completed', 'Failed', 'Neglected', 'Cancelled', 'Expired'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<Status> = new Set(['Completed', 'Failed', 'Neglected', 'Cancelled', 'Expired']);
+
+/** How a callback was born (PRODUCT section 1). */
+export const MECHANISMS = ['IvrCallBack', 'LostShift', 'manual', 'script'] as const;
+export type Mechanism = (typeof MECHANISMS)[number];
+
+export const OUTCOMES = [
+  'answered',
+  'busy',
+  'no_answer',
+  'congestion',
+  'rejected',
+  'invalid_number',
+  'failed',
+  'agent_unanswered',
+  'not_confirmed',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export type DialMode = 'agent-first' | 'customer-first';
+
+/** Variables the IVR collected (CB_FORM_* / cb_form_*), keyed without the prefix. */
+export type Form = Record<string, string>;
+
+export interface Callback {
+  id: string;
+  /** E.164. */
+  number: string;
+  /** Queue that handles the callback (the transition's target queue). */
+  queue: string;
+  status: Status;
+  mechanism: Mechanism;
+  /** Name of the transition (rule) that governs retries, window and dialling. */
+  transition: string;
+  /** Epoch ms when it should be attempted next; null while not claimable (waiting in a queue, or terminal). */
+  dueAt: number | null;
+  /** Epoch ms after which it expires unless done; null = never. */
+  expiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  attempts: number;
+  /** The call that caused it (IVR call, lost call, or the conversation a follow-up was made from). */
+  originCallId: string | null;
+  /** True when created with a CallBack or LostCall event carrying the Shifted reference (subject to Neglected). */
+  shifted: boolean;
+  form: Form;
+  note: string | null;
+  /** Position in the queue to take (delay-0 virtual queuing); null = the head. */
+  queuePosition: number | null;
+  /** Claim held by a dialer (owner id and lease end, epoch ms). */
+  claimOwner: string | null;
+  claimUntil: number | null;
+  /** Incremented on every persisted change; used for optimistic checks. */
+  version: number;
+}
+
+export interface Attempt {
+  id: string;
+  callbackId: string;
+  /** 1-based attempt number for the callback. */
+  seq: number;
+  mode: DialMode;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: Outcome | null;
+  /** PBX references chosen before dialling (placeholder and customer channel ids), so a restart can find them. */
+  placeholderRef: string | null;
+  customerRef: string | null;
+  detail: string | null;
+}
+
+export const EVENT_TYPES = [
+  'CallBack',
+  'LostCall',
+  'Created',
+  'Merged',
+  'StatusChanged',
+  'AttemptStarted',
+  'AttemptEnded',
+  'Neglected',
+  'Rescheduled',
+  'NumberChanged',
+  'Note',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** One line of call history. `data` carries the event's specifics (for example the Shifted reference). */
+export interface CallEvent {
+  id: number;
+  at: number;
+  type: EventType;
+  callbackId: string | null;
+  callId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** A call as the PBX reported it (used for history and exclusion). */
+export interface CallRecord {
+  id: string;
+  number: string | null;
+  queue: string | null;
+  enteredAt: number;
+  endedAt: number | null;
+  /** 'waiting' while in the queue; then how it ended. */
+  result: 'waiting' | 'served' | 'abandoned' | 'callback' | 'left';
+  position: number | null;
+  waitSeconds: number | null;
+  form: Form;
+}
