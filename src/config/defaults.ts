@@ -1,0 +1,93 @@
+import type { Config, IvrPrompts, TransitionRule } from './types';
+
+/**
+ * Every prompt is a sound from Asterisk's core English set (asterisk-core-sounds-en), so a stock
+ * installation plays something sensible before anyone records custom prompts. The words each
+ * sound says are listed next to the keys in config/callbackd.example.yaml.
+ */
+export const DEFAULT_PROMPTS: IvrPrompts = {
+  yourNumber: ['you-entered'],
+  confirmOrChange: ['if-correct-press', 'digits/1', 'vm-calldiffnum'],
+  enterNumber: ['privacy-prompt', 'astcc-followed-by-pound'],
+  invalidNumber: ['privacy-incorrect'],
+  booked: ['auth-thankyou'],
+  refused: ['sorry', 'pls-try-call-later'],
+  goodbye: ['vm-goodbye'],
+  agentCalling: ['calling'],
+  agentCustomerUnavailable: ['number-not-answering'],
+  customerPressOne: ['hello', 'followme/options'],
+};
+
+/**
+ * The values a transition gets for every key it leaves out. Tuned for a staffed contact centre:
+ * short abandons are ignored, a busy line is retried soon, an unanswered one later, and a
+ * callback still not done after a day is no longer worth making.
+ */
+export const DEFAULT_TRANSITION: TransitionRule = {
+  name: 'default',
+  sourceQueue: '*',
+  targetQueue: '',
+  mechanisms: ['IvrCallBack', 'LostShift', 'manual'],
+  minWaitSeconds: 10,
+  delayMinutes: 5,
+  expiresAfterMinutes: 1440,
+  maxAttempts: 3,
+  retryMinutes: {
+    busy: 5,
+    no_answer: 15,
+    congestion: 3,
+    rejected: 30,
+    failed: 10,
+    agent_unanswered: 2,
+    not_confirmed: 15,
+    default: 10,
+  },
+  window: null,
+  dialMode: 'agent-first',
+  endpoint: 'PJSIP/{number}@trunk',
+  callerId: '',
+  ringSeconds: 30,
+  numbers: {
+    allowCountries: [],
+    allowPatterns: [],
+    blockPatterns: [],
+    // Premium-rate, shared-cost, toll-free, pager and voicemail numbers are left out on purpose:
+    // calling them back costs money or reaches no person.
+    allowTypes: ['FIXED_LINE', 'MOBILE', 'FIXED_LINE_OR_MOBILE', 'VOIP', 'PERSONAL_NUMBER', 'UAN'],
+  },
+  maxPending: 0,
+  maxConcurrent: 5,
+};
+
+/**
+ * The configuration used when no file exists. `pbx: none` so a fresh checkout starts without a
+ * PBX to talk to; `defaultCountry: US` only decides how numbers without a leading + are read.
+ */
+export const DEFAULTS: Config = {
+  db: 'data/callbackd.db',
+  defaultCountry: 'US',
+  pbx: 'none',
+  log: { level: 'info', file: '' },
+  http: { host: '127.0.0.1', port: 8090 },
+  // Empty: the API refuses every request except /healthz until a token is set.
+  api: { token: '' },
+  ari: {
+    url: '',
+    user: 'callbackd',
+    password: '',
+    app: 'callbackd',
+    reconnectMinMs: 500,
+    reconnectMaxMs: 30000,
+  },
+  // FreeSWITCH ships mod_event_socket with this password; it is only safe on loopback.
+  esl: { host: '127.0.0.1', port: 8021, password: 'ClueCon' },
+  scheduler: { maxConcurrent: 20, leaseSeconds: 60, sweepCron: '* * * * *' },
+  ivr: {
+    maxTries: 3,
+    firstDigitSeconds: 6,
+    interDigitSeconds: 4,
+    maxDigits: 15,
+    prompts: DEFAULT_PROMPTS,
+  },
+  transitions: [DEFAULT_TRANSITION],
+};

@@ -1,0 +1,226 @@
+import { isSupportedCountry } from 'libphonenumber-js';
+import { DateTime, IANAZone } from 'luxon';
+import { validate as isValidCron } from 'node-cron';
+import { MECHANISMS, OUTCOMES } from '../domain/types';
+import { DEFAULT_TRANSITION } from './defaults';
+
+/** Returns what is wrong with a value, or null when it is fine. */
+export type Check = (value: string) => string | null;
+
+/**
+ * The shape of the configuration file. One tree drives validation, environment overrides and
+ * the completeness test of the example file, so a key added here cannot be forgotten elsewhere.
+ */
+export type SchemaNode =
+  | { kind: 'string'; nonEmpty?: boolean; check?: Check }
+  | { kind: 'int'; min: number; max?: number }
+  | { kind: 'enum'; values: readonly string[] }
+  /** `itemDefault` fills the keys an object item leaves out. */
+  | { kind: 'list'; item: SchemaNode; itemDefault?: unknown }
+  | { kind: 'object'; fields: Readonly<Record<string, SchemaNode>>; required?: readonly string[] }
+  /** An object whose keys come from a fixed set, any of which may be absent. */
+  | { kind: 'map'; keys: readonly string[]; value: SchemaNode }
+  /** An object that may be null; `whenSet` fills the keys it leaves out when it is given. */
+  | { kind: 'nullable'; inner: SchemaNode; whenSet: unknown };
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+export const NUMBER_TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'UAN',
+  'TOLL_FREE',
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'PAGER',
+  'VOICEMAIL',
+] as const;
+
+/** Outcomes after which another attempt may follow; answered and invalid_number end the callback. */
+export const RETRIED_OUTCOMES = OUTCOMES.filter((o) => o !== 'answered' && o !== 'invalid_number');
+
+const timezone: Check = (v) => (IANAZone.isValidZone(v) ? null : `"${v}" is not an IANA time zone (for example Europe/Prague)`);
+
+const cron: Check = (v) => (isValidCron(v) ? null : `"${v}" is not a valid cron expression`);
+
+const regex: Check = (v) => {
+  try {
+    new RegExp(v);
+    return null;
+  } catch (err) {
+    return `not a valid regular expression: ${(err as Error).message}`;
+  }
+};
+
+const country: Check = (v) =>
+  isSupportedCountry(v) ? null : `"${v}" is not a country code known to libphonenumber (two upper-case letters, e.g. CZ)`;
+
+const endpoint: Check = (v) => (v.includes('{number}') ? null : 'must contain {number}, where the number to dial goes');
+
+const date: Check = (v) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(v) && DateTime.fromFormat(v, 'yyyy-MM-dd').isValid ? null : `"${v}" is not a date as YYYY-MM-DD`;
+
+const HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$/;
+
+/** "HH:MM-HH:MM" within one day; 24:00 may close a range so a day can run to midnight. */
+const hoursRange: Check = (v) => {
+  const m = HOURS.exec(v);
+  if (!m) return `"${v}" is not a range HH:MM-HH:MM`;
+  const start = Number(m[1]) * 60 + Number(m[2]);
+  const end = Number(m[3]) * 60 + Number(m[4]);
+  if (end > 24 * 60) return `"${v}" ends after 24:00`;
+  if (end <= start) return `"${v}" ends before it starts (a range cannot cross midnight; split it over two days)`;
+  return null;
+};
+
+const ariUrl: Check = (v) => {
+  if (v === '') return null;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return 'not a URL (expected something like http://127.0.0.1:8088)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
+  if (/\/ari\/?$/.test(url.pathname)) return "give Asterisk's HTTP base URL without the /ari path";
+  return null;
+};
+
+const str = (opts: { nonEmpty?: boolean; check?: Check } = {}): SchemaNode => ({ kind: 'string', ...opts });
+const int = (min: number, max?: number): SchemaNode => ({ kind: 'int', min, max });
+const list = (item: SchemaNode): SchemaNode => ({ kind: 'list', item });
+const object = (fields: Record<string, SchemaNode>, required?: readonly string[]): SchemaNode => ({ kind: 'object', fields, required });
+const prompt = list(str({ nonEmpty: true }));
+
+const WINDOW = object(
+  {
+    timezone: str({ check: timezone }),
+    hours: { kind: 'map', keys: WEEKDAYS, value: list(str({ check: hoursRange })) },
+    datesOff: list(str({ check: date })),
+  },
+  ['timezone', 'hours'],
+);
+
+const TRANSITION = object(
+  {
+    name: str({ nonEmpty: true }),
+    sourceQueue: str({ nonEmpty: true }),
+    targetQueue: str(),
+    mechanisms: list({ kind: 'enum', values: MECHANISMS }),
+    minWaitSeconds: int(0),
+    delayMinutes: int(0),
+    expiresAfterMinutes: int(0),
+    maxAttempts: int(1),
+    retryMinutes: { kind: 'map', keys: [...RETRIED_OUTCOMES, 'default'], value: int(0) },
+    window: { kind: 'nullable', inner: WINDOW, whenSet: { datesOff: [] } },
+    dialMode: { kind: 'enum', values: ['agent-first', 'customer-first'] },
+    endpoint: str({ check: endpoint }),
+    callerId: str(),
+    ringSeconds: int(1, 600),
+    numbers: object({
+      allowCountries: list(str({ check: country })),
+      allowPatterns: list(str({ check: regex })),
+      blockPatterns: list(str({ check: regex })),
+      allowTypes: list({ kind: 'enum', values: NUMBER_TYPES }),
+    }),
+    maxPending: int(0),
+    maxConcurrent: int(1),
+  },
+  ['name'],
+);
+
+export const SCHEMA: SchemaNode = object({
+  db: str({ nonEmpty: true }),
+  defaultCountry: str({ check: country }),
+  pbx: { kind: 'enum', values: ['asterisk', 'freeswitch', 'none'] },
+  log: object({
+    level: { kind: 'enum', values: ['error', 'warn', 'info', 'debug'] },
+    file: str(),
+  }),
+  // Port 0 asks the OS for any free port, which tests rely on.
+  http: object({ host: str({ nonEmpty: true }), port: int(0, 65535) }),
+  api: object({ token: str() }),
+  ari: object({
+    url: str({ check: ariUrl }),
+    user: str({ nonEmpty: true }),
+    password: str(),
+    app: str({ nonEmpty: true }),
+    reconnectMinMs: int(1),
+    reconnectMaxMs: int(1),
+  }),
+  esl: object({ host: str({ nonEmpty: true }), port: int(1, 65535), password: str() }),
+  scheduler: object({
+    maxConcurrent: int(1),
+    leaseSeconds: int(5),
+    sweepCron: str({ check: cron }),
+  }),
+  ivr: object({
+    maxTries: int(1, 10),
+    firstDigitSeconds: int(1, 60),
+    interDigitSeconds: int(1, 60),
+    // E.164 allows 15 digits; a few more leave room for an international prefix such as 00.
+    maxDigits: int(1, 20),
+    prompts: object({
+      yourNumber: prompt,
+      confirmOrChange: prompt,
+      enterNumber: prompt,
+      invalidNumber: prompt,
+      booked: prompt,
+      refused: prompt,
+      goodbye: prompt,
+      agentCalling: prompt,
+      agentCustomerUnavailable: prompt,
+      customerPressOne: prompt,
+    }),
+  }),
+  transitions: { kind: 'list', item: TRANSITION, itemDefault: DEFAULT_TRANSITION },
+});
+
+export interface KeyInfo {
+  /** Dotted path; `[]` stands for any item of a list, e.g. `transitions[].window.timezone`. */
+  path: string;
+  /** The variable that overrides the key, or null for keys inside list items. */
+  env: string | null;
+  node: SchemaNode;
+  segments: readonly string[];
+}
+
+/** ari.reconnectMinMs -> CALLBACKD_ARI_RECONNECT_MIN_MS */
+export function envName(segments: readonly string[]): string {
+  const snake = segments.map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase());
+  return ['CALLBACKD', ...snake].join('_');
+}
+
+/** Every key the file may contain, parents before children. */
+export function describeKeys(root: SchemaNode = SCHEMA): KeyInfo[] {
+  const out: KeyInfo[] = [];
+  const visit = (node: SchemaNode, segments: string[], path: string, inList: boolean): void => {
+    if (segments.length > 0) out.push({ path, env: inList ? null : envName(segments), node, segments });
+    const child = (key: string) => (path === '' ? key : `${path}.${key}`);
+    switch (node.kind) {
+      case 'object':
+        for (const [key, field] of Object.entries(node.fields)) visit(field, [...segments, key], child(key), inList);
+        break;
+      case 'map':
+        for (const key of node.keys) visit(node.value, [...segments, key], child(key), true);
+        break;
+      case 'nullable':
+        if (node.inner.kind === 'object') {
+          for (const [key, field] of Object.entries(node.inner.fields)) visit(field, [...segments, key], child(key), true);
+        }
+        break;
+      case 'list':
+        if (node.item.kind === 'object') {
+          for (const [key, field] of Object.entries(node.item.fields)) visit(field, [...segments, key], `${path}[].${key}`, true);
+        }
+        break;
+      default:
+        break;
+    }
+  };
+  visit(root, [], '', false);
+  return out;
+}

@@ -1,0 +1,133 @@
+import type { DialMode, Mechanism, Outcome } from '../domain/types';
+
+/**
+ * The validated, frozen configuration. Parsed once at start (config/load.ts) and passed down;
+ * nothing else reads the environment.
+ */
+export interface Config {
+  /** SQLite file (CALLBACKD_DB). */
+  db: string;
+  /** ISO 3166 country for numbers given without a leading + (CALLBACKD_DEFAULT_COUNTRY). */
+  defaultCountry: string;
+  /** Which PBX the daemon drives. 'none' runs the store, API and scheduler without dialling. */
+  pbx: 'asterisk' | 'freeswitch' | 'none';
+  log: LogConfig;
+  http: { host: string; port: number };
+  api: { token: string };
+  ari: AriConfig;
+  esl: { host: string; port: number; password: string };
+  scheduler: SchedulerConfig;
+  ivr: IvrConfig;
+  /** The rules mapping calls of a source queue to callbacks in a target queue (PRODUCT section 3). */
+  transitions: readonly TransitionRule[];
+}
+
+export interface LogConfig {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  /** Log file; empty = stdout. */
+  file: string;
+}
+
+export interface AriConfig {
+  /** Base URL of Asterisk's HTTP server, e.g. http://127.0.0.1:8088 (CALLBACKD_ARI_URL). */
+  url: string;
+  user: string;
+  password: string;
+  /** Stasis application name (CALLBACKD_ARI_APP). Must match the dialplan. */
+  app: string;
+  /** Reconnect backoff: first delay and ceiling, milliseconds. */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+}
+
+export interface SchedulerConfig {
+  /** Attempts under way at once, all queues together. */
+  maxConcurrent: number;
+  /** A claim not turned into an attempt within this time is given back. */
+  leaseSeconds: number;
+  /** node-cron expression for the expiry sweep and lease recovery. */
+  sweepCron: string;
+}
+
+export interface IvrConfig {
+  /** How many times the caller may get the confirm / enter-number step wrong before being refused. */
+  maxTries: number;
+  firstDigitSeconds: number;
+  interDigitSeconds: number;
+  /** Most digits accepted for a number keyed by the caller. */
+  maxDigits: number;
+  /** Prompt names per step; the values are what the PBX plays (Asterisk: sound names without "sound:"). */
+  prompts: IvrPrompts;
+}
+
+export interface IvrPrompts {
+  /** Before the caller's number is read out ("you entered"). */
+  yourNumber: readonly string[];
+  /** After it: press 1 to confirm, 2 to key another. */
+  confirmOrChange: readonly string[];
+  /** Ask for a number followed by #. */
+  enterNumber: readonly string[];
+  /** The number is not usable. */
+  invalidNumber: readonly string[];
+  /** Confirmation that a callback was booked. */
+  booked: readonly string[];
+  /** The callback cannot be offered (queue full, number refused, too many tries). */
+  refused: readonly string[];
+  goodbye: readonly string[];
+  /** Agent-first: played to the agent before the customer's number. */
+  agentCalling: readonly string[];
+  /** Agent-first: the customer did not answer. */
+  agentCustomerUnavailable: readonly string[];
+  /** Customer-first: press 1 to be connected to an agent. */
+  customerPressOne: readonly string[];
+}
+
+export interface CallingWindow {
+  /** IANA time zone. */
+  timezone: string;
+  /** Opening hours per weekday (mon..sun), "HH:MM-HH:MM" ranges; a missing day is closed. */
+  hours: Readonly<Partial<Record<Weekday, readonly string[]>>>;
+  /** Whole days off, YYYY-MM-DD in the window's time zone. */
+  datesOff: readonly string[];
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface NumberRules {
+  /** ISO countries whose numbers may be dialled; empty = only defaultCountry. */
+  allowCountries: readonly string[];
+  /** Regular expressions an E.164 number must match one of (empty = any). */
+  allowPatterns: readonly string[];
+  /** Regular expressions that refuse a number. */
+  blockPatterns: readonly string[];
+  /** Number types allowed by libphonenumber classification (premium-rate is refused unless listed). */
+  allowTypes: readonly string[];
+}
+
+export interface TransitionRule {
+  name: string;
+  /** Queue whose calls this rule applies to; '*' = any. */
+  sourceQueue: string;
+  /** Queue that handles the callback; '*' or empty = the source queue. */
+  targetQueue: string;
+  mechanisms: readonly Mechanism[];
+  minWaitSeconds: number;
+  /** Delay for automatic (LostShift) callbacks. */
+  delayMinutes: number;
+  /** Minutes after creation at which an unfinished callback expires; 0 = never. */
+  expiresAfterMinutes: number;
+  maxAttempts: number;
+  /** Minutes to wait before the next attempt, per outcome; 'default' for outcomes not listed. */
+  retryMinutes: Readonly<Partial<Record<Outcome | 'default', number>>>;
+  window: CallingWindow | null;
+  dialMode: DialMode;
+  /** Dial string template; {number} is replaced by the validated E.164 number. */
+  endpoint: string;
+  callerId: string;
+  ringSeconds: number;
+  numbers: NumberRules;
+  /** Pending callbacks allowed for the target queue before the IVR stops offering; 0 = no cap. */
+  maxPending: number;
+  /** Attempts under way at once for the target queue. */
+  maxConcurrent: number;
+}

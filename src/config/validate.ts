@@ -1,0 +1,136 @@
+import type { Config } from './types';
+import type { SchemaNode } from './schema';
+import { WEEKDAYS } from './schema';
+
+export interface Problem {
+  /** Dotted path of the key, e.g. transitions[0].window.timezone. */
+  key: string;
+  problem: string;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function typeName(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a mapping';
+  // The value itself is not shown: it may be a secret typed into the wrong key.
+  return `a ${typeof value}`;
+}
+
+/** Edit distance, small inputs only: used to suggest the key someone probably meant. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const keep = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = keep;
+    }
+  }
+  return row[b.length];
+}
+
+function unknownKey(key: string, known: readonly string[]): string {
+  const lower = key.toLowerCase();
+  const near = known.find((k) => {
+    const candidate = k.toLowerCase();
+    return distance(candidate, lower) <= 2 || (candidate.length >= 3 && lower.startsWith(candidate)) || candidate.startsWith(lower);
+  });
+  return near ? `unknown key (did you mean "${near}"?)` : `unknown key; expected one of ${known.join(', ')}`;
+}
+
+/**
+ * Walks a raw document against the schema, filling what it leaves out from `dflt` and recording
+ * every problem instead of stopping at the first, so one start-up shows the operator all of them.
+ * A missing or null value takes the default: YAML writes an empty value as null.
+ */
+export function build(node: SchemaNode, raw: unknown, dflt: unknown, path: string, problems: Problem[]): unknown {
+  const fail = (problem: string): unknown => {
+    problems.push({ key: path, problem });
+    return dflt;
+  };
+  if (raw === undefined || raw === null) return dflt;
+  switch (node.kind) {
+    case 'string': {
+      if (typeof raw !== 'string') return fail(`expected a string, got ${typeName(raw)}`);
+      if (node.nonEmpty && raw.trim() === '') return fail('must not be empty');
+      const wrong = node.check?.(raw);
+      return wrong ? fail(wrong) : raw;
+    }
+    case 'int': {
+      if (typeof raw !== 'number' || !Number.isInteger(raw)) return fail(`expected a whole number, got ${typeName(raw)}`);
+      if (raw < node.min) return fail(`must be at least ${node.min}, got ${raw}`);
+      if (node.max !== undefined && raw > node.max) return fail(`must be at most ${node.max}, got ${raw}`);
+      return raw;
+    }
+    case 'enum': {
+      if (typeof raw !== 'string' || !node.values.includes(raw)) {
+        const got = typeof raw === 'string' ? `"${raw}"` : typeName(raw);
+        return fail(`must be one of ${node.values.join(', ')}; got ${got}`);
+      }
+      return raw;
+    }
+    case 'list': {
+      if (!Array.isArray(raw)) return fail(`expected a list, got ${typeName(raw)}`);
+      return raw.map((item, i) => build(node.item, item, node.itemDefault, `${path}[${i}]`, problems));
+    }
+    case 'nullable':
+      return build(node.inner, raw, node.whenSet, path, problems);
+    case 'map':
+    case 'object': {
+      if (!isPlainObject(raw)) return fail(`expected a mapping, got ${typeName(raw)}`);
+      const known = node.kind === 'map' ? node.keys : Object.keys(node.fields);
+      const base = isPlainObject(dflt) ? dflt : {};
+      const out: Record<string, unknown> = node.kind === 'map' ? { ...base } : {};
+      for (const key of Object.keys(raw)) {
+        if (!known.includes(key)) problems.push({ key: join(path, key), problem: unknownKey(key, known) });
+      }
+      for (const key of known) {
+        const field = node.kind === 'map' ? node.value : node.fields[key];
+        const value = build(field, raw[key], base[key], join(path, key), problems);
+        if (value !== undefined) out[key] = value;
+      }
+      if (node.kind === 'object') {
+        for (const key of node.required ?? []) {
+          if (raw[key] === undefined || raw[key] === null) problems.push({ key: join(path, key), problem: 'is required' });
+        }
+      }
+      return out;
+    }
+  }
+}
+
+/** Rules that tie several keys together, checked once every key has its own valid value. */
+export function crossCheck(config: Config): Problem[] {
+  const problems: Problem[] = [];
+  if (config.pbx === 'asterisk') {
+    if (config.ari.url === '') problems.push({ key: 'ari.url', problem: 'is required when pbx is asterisk' });
+    if (config.ari.password === '') problems.push({ key: 'ari.password', problem: 'is required when pbx is asterisk' });
+  }
+  if (config.pbx === 'freeswitch' && config.esl.password === '') {
+    problems.push({ key: 'esl.password', problem: 'is required when pbx is freeswitch' });
+  }
+  if (config.ari.reconnectMaxMs < config.ari.reconnectMinMs) {
+    problems.push({ key: 'ari.reconnectMaxMs', problem: 'must not be below ari.reconnectMinMs' });
+  }
+  const seen = new Set<string>();
+  config.transitions.forEach((t, i) => {
+    if (seen.has(t.name)) problems.push({ key: `transitions[${i}].name`, problem: `"${t.name}" is used by another transition` });
+    seen.add(t.name);
+    const mechanisms = new Set(t.mechanisms);
+    if (mechanisms.size !== t.mechanisms.length) problems.push({ key: `transitions[${i}].mechanisms`, problem: 'lists a mechanism twice' });
+    if (t.window && !WEEKDAYS.some((d) => (t.window?.hours[d]?.length ?? 0) > 0)) {
+      problems.push({ key: `transitions[${i}].window.hours`, problem: 'opens on no day, so its callbacks would never be dialled' });
+    }
+  });
+  return problems;
+}
