@@ -78,6 +78,7 @@ export const DEFAULTS: Config = {
     app: 'callbackd',
     reconnectMinMs: 500,
     reconnectMaxMs: 30000,
+    formVariables: [],
   },
   // FreeSWITCH ships mod_event_socket with this password; it is only safe on loopback.
   esl: { host: '127.0.0.1', port: 8021, password: 'ClueCon' },

@@ -76,6 +76,8 @@ const hoursRange: Check = (v) => {
   return null;
 };
 
+const formVariable: Check = (v) => (/^CB_FORM_[A-Z0-9_]+$/.test(v) ? null : 'must be a channel variable named CB_FORM_<NAME> (capitals, digits, _)');
+
 const ariUrl: Check = (v) => {
   if (v === '') return null;
   let url: URL;
@@ -150,6 +152,7 @@ export const SCHEMA: SchemaNode = object({
     app: str({ nonEmpty: true }),
     reconnectMinMs: int(1),
     reconnectMaxMs: int(1),
+    formVariables: list(str({ check: formVariable })),
   }),
   esl: object({ host: str({ nonEmpty: true }), port: int(1, 65535), password: str() }),
   scheduler: object({

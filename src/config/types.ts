@@ -38,6 +38,11 @@ export interface AriConfig {
   /** Reconnect backoff: first delay and ceiling, milliseconds. */
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /**
+   * Channel variables the IVR fills (CB_FORM_<NAME>) that travel with a callback as its form.
+   * ARI cannot list a channel's variables, so the ones to read are named here.
+   */
+  formVariables: readonly string[];
 }
 
 export interface SchedulerConfig {
