@@ -1,0 +1,146 @@
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'winston';
+import type { Config } from './config/types';
+import { systemClock, type Clock } from './domain/clock';
+import { Callbacks } from './engine/callbacks';
+import { Dialer } from './engine/dialer';
+import { QueueCalls } from './engine/queue-calls';
+import { reconcile } from './engine/reconcile';
+import { CallbackNode } from './ivr/callback-node';
+import type { PbxGateway, PbxListener } from './pbx/gateway';
+import { Scheduler } from './scheduler/scheduler';
+import { realTimers, type Timers } from './scheduler/timers';
+import { migrate, openDatabase } from './store/database';
+import { SqliteStore } from './store/sqlite-store';
+
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  timers?: Timers;
+  /** The PBX to drive; null runs without dialling (store, scheduler bookkeeping, expiry). */
+  gateway: PbxGateway | null;
+  /** Checks for callbacks written by other processes (the CLI) this often, ms. 0 = never. */
+  watchMs?: number;
+}
+
+/**
+ * One running callbackd: the store, the lifecycle, the scheduler and the PBX gateway wired
+ * together. `start` recovers what a previous process left (claims, attempts, held places).
+ */
+export class Daemon {
+  readonly store: SqliteStore;
+  readonly callbacks: Callbacks;
+  readonly dialer: Dialer;
+  readonly scheduler: Scheduler;
+  readonly queueCalls: QueueCalls;
+  readonly ivr: CallbackNode;
+  readonly owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly clock: Clock;
+  private sweepTask: ScheduledTask | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+  private dataVersion = 0;
+
+  constructor(private readonly opts: DaemonOptions) {
+    const { config, logger } = opts;
+    this.clock = opts.clock ?? systemClock;
+    const db = openDatabase(config.db);
+    migrate(db);
+    this.store = new SqliteStore(db);
+    let scheduler: Scheduler | null = null;
+    let dialer: Dialer | null = null;
+    this.callbacks = new Callbacks(this.store, config, this.clock, logger, {
+      onDue: (dueAt) => scheduler?.dueAt(dueAt),
+      onSettled: (callback) => dialer?.release(callback),
+    });
+    dialer = this.dialer = new Dialer(this.store, this.callbacks, opts.gateway, config, this.clock, logger);
+    scheduler = this.scheduler = new Scheduler({
+      store: this.store,
+      clock: this.clock,
+      timers: opts.timers ?? realTimers,
+      logger,
+      owner: this.owner,
+      leaseMs: config.scheduler.leaseSeconds * 1000,
+      capacity: () => this.dialer.capacity(),
+      dispatch: (callback) => this.dialer.dispatch(callback),
+      canDial: () => this.dialer.canDial(),
+    });
+    this.dialer.onAttemptEnd(() => this.scheduler.poke());
+    this.queueCalls = new QueueCalls(this.store, this.callbacks, config, this.clock, logger);
+    this.ivr = new CallbackNode(this.callbacks, this.dialer, this.queueCalls, config, logger);
+  }
+
+  async start(): Promise<void> {
+    const { config, logger, gateway } = this.opts;
+    const recovered = this.store.releaseClaimsNotOwnedBy(this.owner);
+    if (recovered > 0) logger.warn(`recovered ${recovered} claim(s) left by a previous process`);
+    this.sweep();
+    this.sweepTask = cron.schedule(config.scheduler.sweepCron, () => this.sweep());
+    this.scheduler.start();
+    if (gateway) await gateway.start(this.listener());
+    this.watchForOtherWriters();
+    logger.info('callbackd ready', { pbx: config.pbx, db: config.db, owner: this.owner });
+  }
+
+  async stop(): Promise<void> {
+    this.scheduler.stop();
+    this.sweepTask?.stop();
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    if (this.opts.gateway) await this.opts.gateway.stop();
+    this.store.close();
+  }
+
+  /** Expiry and lease recovery, on the configured cron schedule. */
+  sweep(): void {
+    const freed = this.store.releaseExpiredClaims(this.clock.now());
+    if (freed > 0) this.opts.logger.warn(`gave back ${freed} claim(s) whose lease ran out`);
+    this.callbacks.expireDue();
+    this.scheduler.poke();
+  }
+
+  /**
+   * The CLI writes to the same file from another process. SQLite's data_version changes when
+   * another connection commits: a cheap check, not a scan, that re-arms the scheduler.
+   */
+  private watchForOtherWriters(): void {
+    const every = this.opts.watchMs ?? 1000;
+    if (every <= 0) return;
+    this.dataVersion = this.store.db.pragma('data_version', { simple: true }) as number;
+    this.watchTimer = setInterval(() => {
+      const version = this.store.db.pragma('data_version', { simple: true }) as number;
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      this.scheduler.poke();
+    }, every);
+    this.watchTimer.unref();
+  }
+
+  private listener(): PbxListener {
+    const { logger, gateway } = this.opts;
+    const guard = (what: string, fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        logger.error(`${what} failed`, { error: String((err as Error).stack ?? err) });
+      }
+    };
+    return {
+      connectionChanged: (up) => {
+        logger.info(up ? 'PBX connected' : 'PBX connection lost');
+        if (!up || !gateway) return;
+        reconcile(this.store, gateway, this.dialer, this.clock, logger)
+          .catch((err) => logger.error('reconcile failed', { error: String(err) }))
+          .finally(() => this.scheduler.poke());
+      },
+      queueCallEntered: (e) => guard('queue call entered', () => this.queueCalls.entered(e)),
+      queueCallServed: (e) => guard('queue call served', () => this.queueCalls.served(e)),
+      queueCallGone: (e) => guard('queue call gone', () => this.queueCalls.gone(e)),
+      ivrCallback: (session, req) => this.ivr.run(session, req),
+      placeholderAnswered: (ref) => this.dialer.placeholderAnswered(ref),
+      customerConfirmed: (ref) => logger.info('customer confirmed; queued at the head', { callbackId: ref.callbackId }),
+      attemptEnded: (ref, outcome, detail) => guard('attempt end', () => this.dialer.attemptEnded(ref, outcome, detail)),
+    };
+  }
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'winston';
+import type { Config, TransitionRule } from '../config/types';
+import type { Clock } from '../domain/clock';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors';
+import { nextStatus, type LifecycleEvent } from '../domain/lifecycle';
+import { mergedFields } from '../domain/merge';
+import { checkNumberAllowed, normaliseNumber } from '../domain/number';
+import { expiresAt, initialDueAt, isExpired } from '../domain/retry';
+import { findTransition, ruleOf, targetQueue } from '../domain/rules';
+import type { CallbackChange, CallbackStore, NewEvent } from '../domain/store';
+import { TERMINAL_STATUSES, type Callback, type EventType, type Form, type Mechanism } from '../domain/types';
+
+export interface CallbackRequest {
+  /** As given by the caller, the PBX or the API; normalised and checked here. */
+  number: string;
+  /** The queue the call was in (the transition's source queue). */
+  queue: string;
+  mechanism: Mechanism;
+  /** Explicit due time; otherwise now + delayMinutes (or the rule's delay), moved into the calling window. */
+  dueAt?: number;
+  delayMinutes?: number;
+  /** Delay-0 virtual queuing: no due time, a placeholder holds this place. */
+  holdPlace?: { position: number };
+  originCallId?: string | null;
+  /** CallBack / LostCall events carry the Shifted reference; manual ones only when asked. */
+  birthEvent: Extract<EventType, 'CallBack' | 'LostCall' | 'Created'>;
+  shifted: boolean;
+  form?: Form;
+  note?: string | null;
+  /** Who asked (for the history): 'ivr', 'pbx', 'api', 'cli', … */
+  by: string;
+}
+
+export interface CallbackHooks {
+  /** A callback became due at `dueAt`: the scheduler re-arms its timer if that is earlier. */
+  onDue?: (dueAt: number) => void;
+  /** A callback reached a terminal status: whatever still holds a place for it is let go. */
+  onSettled?: (callback: Callback) => void;
+}
+
+export interface Change {
+  set?: CallbackChange['set'];
+  events?: NewEvent[];
+  startAttempt?: CallbackChange['startAttempt'];
+  endAttempt?: CallbackChange['endAttempt'];
+  updateAttempt?: CallbackChange['updateAttempt'];
+}
+
+/**
+ * The callback lifecycle as the rest of the daemon sees it. Every status change goes through
+ * `apply`, which checks the transition table, persists the change with its events in one
+ * transaction, and logs `from -[event]-> to`.
+ */
+export class Callbacks {
+  constructor(
+    private readonly store: CallbackStore,
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly hooks: CallbackHooks = {},
+  ) {}
+
+  private onDue(dueAt: number): void {
+    this.hooks.onDue?.(dueAt);
+  }
+
+  /** The rule for a new callback, or InvalidRequestError naming why none applies. */
+  ruleFor(queue: string, mechanism: Mechanism): TransitionRule {
+    const rule = this.ruleForOrNull(queue, mechanism);
+    if (!rule) throw new InvalidRequestError(`no transition enables ${mechanism} callbacks for queue "${queue}"`);
+    return rule;
+  }
+
+  ruleForOrNull(queue: string, mechanism: Mechanism): TransitionRule | null {
+    return findTransition(this.config.transitions, queue, mechanism === 'script' ? 'manual' : mechanism);
+  }
+
+  ruleOf(callback: Callback): TransitionRule {
+    const rule = ruleOf(this.config.transitions, callback.transition, callback.queue);
+    if (!rule) throw new InvalidRequestError('no transition is configured');
+    return rule;
+  }
+
+  /** A number fit to dial under `rule`, or InvalidNumberError. */
+  validNumber(raw: string, rule: TransitionRule): string {
+    const e164 = normaliseNumber(raw, this.config.defaultCountry);
+    checkNumberAllowed(e164, rule.numbers, this.config.defaultCountry);
+    return e164;
+  }
+
+  /** Whether the rule's pending cap for the target queue is reached (the IVR stops offering). */
+  isFull(rule: TransitionRule, sourceQueue: string): boolean {
+    return rule.maxPending > 0 && this.store.countPending(targetQueue(rule, sourceQueue)) >= rule.maxPending;
+  }
+
+  request(req: CallbackRequest): { callback: Callback; merged: boolean } {
+    const rule = this.ruleFor(req.queue, req.mechanism);
+    const number = this.validNumber(req.number, rule);
+    const now = this.clock.now();
+    const dueAt = req.holdPlace ? null : (req.dueAt ?? initialDueAt(now, req.delayMinutes ?? rule.delayMinutes, rule));
+    if (!req.holdPlace && dueAt === null) throw new InvalidRequestError(`the calling window of transition "${rule.name}" never opens`);
+    const queue = targetQueue(rule, req.queue);
+    const id = randomUUID();
+    const birth: NewEvent = {
+      type: req.birthEvent,
+      callbackId: id,
+      callId: req.originCallId ?? null,
+      data: { mechanism: req.mechanism, by: req.by, sourceQueue: req.queue, ...(req.shifted ? { shifted: req.originCallId ?? true } : {}) },
+    };
+    const fresh = {
+      id,
+      number,
+      queue,
+      mechanism: req.mechanism,
+      transition: rule.name,
+      dueAt,
+      expiresAt: expiresAt(now, rule),
+      createdAt: now,
+      originCallId: req.originCallId ?? null,
+      shifted: req.shifted,
+      form: req.form ?? {},
+      note: req.note ?? null,
+      queuePosition: req.holdPlace?.position ?? null,
+    };
+    const result = this.store.createOrMerge(fresh, [birth], (existing) => ({
+      callbackId: existing.id,
+      at: now,
+      from: existing.status,
+      event: existing.status === 'Scheduled' ? 'merge' : undefined,
+      to: existing.status === 'Scheduled' ? nextStatus(existing.status, 'merge') : undefined,
+      set: mergedFields(existing, { dueAt, shifted: req.shifted, form: req.form ?? {}, note: req.note ?? null }),
+      events: [
+        { ...birth, callbackId: existing.id },
+        { type: 'Merged', callbackId: existing.id, callId: req.originCallId ?? null, data: { mechanism: req.mechanism, by: req.by } },
+      ],
+    }));
+    const log = this.logFor(result.callback);
+    if (result.merged) log.info(`request merged into pending callback ${result.callback.id}`, { mechanism: req.mechanism });
+    else log.info(`callback created (${req.mechanism}) for ${number}`, { dueAt: dueAt === null ? null : new Date(dueAt).toISOString() });
+    if (result.callback.dueAt !== null) this.onDue(result.callback.dueAt);
+    return result;
+  }
+
+  get(id: string): Callback {
+    const callback = this.store.get(id);
+    if (!callback) throw new NotFoundError(`callback ${id}`);
+    return callback;
+  }
+
+  /** Move `callback` by lifecycle `event`, persisting `change` with it. Throws IllegalTransitionError or ConflictError. */
+  apply(callback: Callback, event: LifecycleEvent, change: Change = {}): Callback {
+    const to = nextStatus(callback.status, event);
+    const next = this.store.commit({ callbackId: callback.id, at: this.clock.now(), from: callback.status, event, to, version: callback.version, ...change });
+    this.logFor(next).info(`${callback.status} -[${event}]-> ${to}`);
+    if (next.dueAt !== null && next.status === 'Scheduled') this.onDue(next.dueAt);
+    if (TERMINAL_STATUSES.has(to)) this.hooks.onSettled?.(next);
+    return next;
+  }
+
+  /** Persist a change that does not move the status (attempt bookkeeping, number changes). */
+  update(callback: Callback, change: Change): Callback {
+    return this.store.commit({ callbackId: callback.id, at: this.clock.now(), from: callback.status, version: callback.version, ...change });
+  }
+
+  cancel(id: string, by: string, reason: string): Callback {
+    const callback = this.get(id);
+    if (callback.status === 'Dialing') throw new ConflictError(`callback ${id} is being dialled; it can be cancelled once the attempt ends`);
+    return this.apply(callback, 'cancel', { set: { dueAt: null, claimOwner: null, claimUntil: null }, events: [{ type: 'Note', callbackId: id, data: { cancelledBy: by, reason } }] });
+  }
+
+  reschedule(id: string, dueAt: number, by: string): Callback {
+    const callback = this.get(id);
+    if (callback.status === 'Scheduled' && callback.dueAt === null) {
+      throw new ConflictError(`callback ${id} is holding a place in queue ${callback.queue}; cancel it instead`);
+    }
+    return this.apply(callback, 'reschedule', { set: { dueAt }, events: [{ type: 'Rescheduled', callbackId: id, data: { dueAt, by } }] });
+  }
+
+  /** Exclusion: the caller got through on call `callId`, so their shifted Scheduled callbacks are useless. */
+  neglectFor(number: string, callId: string): Callback[] {
+    const neglected: Callback[] = [];
+    for (const callback of this.store.scheduledShiftedFor(number)) {
+      try {
+        neglected.push(
+          this.apply(callback, 'neglect', {
+            set: { dueAt: null, claimOwner: null, claimUntil: null },
+            events: [{ type: 'Neglected', callbackId: callback.id, callId, data: { servedCallId: callId } }],
+          }),
+        );
+      } catch (err) {
+        // Claimed or dialled a moment ago: a callback already Dialing is left alone.
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    return neglected;
+  }
+
+  /** Expire what passed its deadline while Scheduled. Returns the expired callbacks. */
+  expireDue(limit = 500): Callback[] {
+    const now = this.clock.now();
+    const expired: Callback[] = [];
+    for (const callback of this.store.dueForExpiry(now, limit)) {
+      if (!isExpired(callback, now)) continue;
+      try {
+        expired.push(this.apply(callback, 'expire', { set: { dueAt: null, claimOwner: null, claimUntil: null } }));
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    return expired;
+  }
+
+  logFor(callback: Pick<Callback, 'id' | 'queue' | 'originCallId'>): Logger {
+    return this.logger.child({ callbackId: callback.id, queue: callback.queue, callId: callback.originCallId ?? undefined });
+  }
+}

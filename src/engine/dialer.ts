@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'winston';
+import type { Config, TransitionRule } from '../config/types';
+import type { Clock } from '../domain/clock';
+import { CallbackdError, ConflictError } from '../domain/errors';
+import { dialString } from '../domain/number';
+import { decideAfterAttempt } from '../domain/retry';
+import type { CallbackStore } from '../domain/store';
+import { TERMINAL_STATUSES, type Attempt, type Callback, type DialMode, type Outcome } from '../domain/types';
+import { PbxDialError, type AttemptPlan, type AttemptRef, type PbxGateway } from '../pbx/gateway';
+import type { Callbacks } from './callbacks';
+
+interface Active {
+  callbackId: string;
+  queue: string;
+  /** Counted against the concurrency limits (scheduled attempts; not delay-0 places held for callers). */
+  counted: boolean;
+}
+
+/**
+ * Turns callbacks into attempts on the PBX and attempt outcomes back into lifecycle events.
+ * Every attempt is written (with the PBX ids it will use) before the PBX is asked to do
+ * anything, so a restart finds it and never starts it twice.
+ */
+export class Dialer {
+  private readonly active = new Map<string, Active>();
+  /** Callbacks whose number the caller is still confirming in the IVR (delay 0). */
+  private readonly unconfirmed = new Map<string, Promise<boolean>>();
+  private afterEnd: () => void = () => {};
+
+  constructor(
+    private readonly store: CallbackStore,
+    private readonly callbacks: Callbacks,
+    private readonly gateway: PbxGateway | null,
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Called whenever an attempt ends (a slot is free again). */
+  onAttemptEnd(fn: () => void): void {
+    this.afterEnd = fn;
+  }
+
+  capacity(): { free: number; fullQueues: string[] } {
+    const perQueue = new Map<string, number>();
+    let total = 0;
+    for (const a of this.active.values()) {
+      if (!a.counted) continue;
+      total++;
+      perQueue.set(a.queue, (perQueue.get(a.queue) ?? 0) + 1);
+    }
+    const fullQueues = [...perQueue].filter(([queue, n]) => n >= this.queueLimit(queue)).map(([queue]) => queue);
+    return { free: this.config.scheduler.maxConcurrent - total, fullQueues };
+  }
+
+  canDial(): boolean {
+    return this.gateway !== null && this.gateway.isConnected();
+  }
+
+  /** A callback the scheduler claimed is due: start its attempt in the rule's dial mode. */
+  dispatch(callback: Callback): void {
+    const rule = this.callbacks.ruleOf(callback);
+    this.begin(callback, rule, rule.dialMode, 1, true).catch((err) => this.logger.error('dispatch failed', { callbackId: callback.id, error: String(err) }));
+  }
+
+  /** Delay 0: a placeholder takes the caller's place now, while the caller still confirms. */
+  async holdPlace(callback: Callback, confirmed: Promise<boolean>): Promise<void> {
+    this.unconfirmed.set(callback.id, confirmed);
+    confirmed.finally(() => this.unconfirmed.delete(callback.id)).catch(() => {});
+    await this.begin(callback, this.callbacks.ruleOf(callback), 'agent-first', callback.queuePosition ?? 1, false);
+  }
+
+  private queueLimit(queue: string): number {
+    const rule = this.config.transitions.find((r) => r.targetQueue === queue) ?? this.config.transitions.find((r) => r.sourceQueue === queue);
+    return rule?.maxConcurrent ?? Number.POSITIVE_INFINITY;
+  }
+
+  private async begin(claimed: Callback, rule: TransitionRule, mode: DialMode, position: number, counted: boolean): Promise<void> {
+    const log = this.callbacks.logFor(claimed);
+    if (!this.gateway) {
+      this.store.releaseClaim(claimed.id, claimed.claimOwner ?? '');
+      return;
+    }
+    let endpoint: string;
+    try {
+      endpoint = dialString(rule.endpoint, this.callbacks.validNumber(claimed.number, rule));
+    } catch (err) {
+      // The rules changed since it was created, or the number was never dialable: retrying cannot help.
+      this.callbacks.apply(claimed, 'fail', { set: { dueAt: null, claimOwner: null, claimUntil: null }, events: [{ type: 'Note', callbackId: claimed.id, data: { reason: String((err as Error).message) } }] });
+      return;
+    }
+    const attemptId = randomUUID();
+    const ref: AttemptRef = {
+      attemptId,
+      callbackId: claimed.id,
+      placeholderRef: mode === 'agent-first' ? `cbph-${attemptId}` : null,
+      customerRef: `cbcu-${attemptId}`,
+    };
+    const seq = claimed.attempts + 1;
+    const start = { id: attemptId, callbackId: claimed.id, seq, mode, startedAt: this.clock.now(), placeholderRef: ref.placeholderRef, customerRef: mode === 'customer-first' ? ref.customerRef : null };
+    const started = { type: 'AttemptStarted' as const, callbackId: claimed.id, data: { attemptId, seq, mode, position: mode === 'agent-first' ? position : undefined } };
+    const set = { attempts: seq, dueAt: null, claimOwner: null, claimUntil: null };
+    let callback: Callback;
+    try {
+      callback =
+        mode === 'customer-first'
+          ? this.callbacks.apply(claimed, 'dial', { set, startAttempt: start, events: [started] })
+          : this.callbacks.update(claimed, { set, startAttempt: start, events: [started] });
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        log.warn('callback changed before its attempt started; skipped');
+        return;
+      }
+      throw err;
+    }
+    this.active.set(attemptId, { callbackId: callback.id, queue: callback.queue, counted });
+    const plan = this.plan(callback, rule, ref, mode, position, endpoint);
+    log.info(`attempt ${seq} started (${mode})`, { attemptId });
+    try {
+      await this.gateway.startAttempt(plan);
+    } catch (err) {
+      const outcome: Outcome = err instanceof PbxDialError ? err.outcome : 'failed';
+      this.attemptEnded(ref, outcome, (err as Error).message);
+    }
+  }
+
+  private plan(callback: Callback, rule: TransitionRule, ref: AttemptRef, mode: DialMode, position: number, endpoint: string): AttemptPlan {
+    return { ...ref, mode, queue: callback.queue, position, number: callback.number, endpoint, callerId: rule.callerId, ringSeconds: rule.ringSeconds, form: callback.form };
+  }
+
+  /** An open attempt whose channels survived a reconnect or restart counts again. */
+  adopt(attempt: Attempt): void {
+    const callback = this.store.get(attempt.callbackId);
+    if (!callback || this.active.has(attempt.id)) return;
+    this.active.set(attempt.id, { callbackId: callback.id, queue: callback.queue, counted: callback.queuePosition === null });
+  }
+
+  /** A held place vanished while nobody watched: a new placeholder takes `position` for the same attempt. */
+  async requeue(callback: Callback, attempt: Attempt, position: number): Promise<void> {
+    if (!this.gateway) return;
+    const rule = this.callbacks.ruleOf(callback);
+    const ref: AttemptRef = { attemptId: attempt.id, callbackId: callback.id, placeholderRef: `cbph-${attempt.id}-${this.clock.now()}`, customerRef: attempt.customerRef ?? `cbcu-${attempt.id}` };
+    this.callbacks.update(callback, { updateAttempt: { id: attempt.id, placeholderRef: ref.placeholderRef }, events: [{ type: 'Note', callbackId: callback.id, data: { attemptId: attempt.id, requeuedAt: position } }] });
+    this.active.set(attempt.id, { callbackId: callback.id, queue: callback.queue, counted: false });
+    try {
+      await this.gateway.startAttempt(this.plan(callback, rule, ref, 'agent-first', position, dialString(rule.endpoint, callback.number)));
+    } catch (err) {
+      this.attemptEnded(ref, err instanceof PbxDialError ? err.outcome : 'failed', (err as Error).message);
+    }
+  }
+
+  /** An agent took the placeholder: dial the customer unless the callback was settled meanwhile. */
+  async placeholderAnswered(ref: AttemptRef): Promise<'dial' | 'release'> {
+    const confirmation = this.unconfirmed.get(ref.callbackId);
+    if (confirmation && !(await confirmation)) return 'release';
+    const attempt = this.store.getAttempt(ref.attemptId);
+    const callback = this.store.get(ref.callbackId);
+    if (!attempt || attempt.endedAt !== null || !callback || callback.status !== 'Scheduled') return 'release';
+    try {
+      this.callbacks.apply(callback, 'dial', {
+        updateAttempt: { id: attempt.id, customerRef: ref.customerRef },
+        events: [{ type: 'Note', callbackId: callback.id, data: { attemptId: attempt.id, stage: 'agent answered the placeholder; dialling the customer' } }],
+      });
+      return 'dial';
+    } catch (err) {
+      if (err instanceof CallbackdError) return 'release';
+      throw err;
+    }
+  }
+
+  /** The outcome of an attempt: record it and let the retry rules decide. Idempotent per attempt. */
+  attemptEnded(ref: AttemptRef, outcome: Outcome, detail: string): void {
+    const attempt = this.store.getAttempt(ref.attemptId);
+    const wasActive = this.active.delete(ref.attemptId);
+    try {
+      if (!attempt || attempt.endedAt !== null) return;
+      this.settle(attempt, outcome, detail);
+    } finally {
+      if (wasActive) this.afterEnd();
+    }
+  }
+
+  private settle(attempt: Attempt, outcome: Outcome, detail: string): void {
+    const callback = this.store.get(attempt.callbackId);
+    if (!callback) return;
+    const endAttempt = { id: attempt.id, outcome, detail };
+    const ended = { type: 'AttemptEnded' as const, callbackId: callback.id, data: { attemptId: attempt.id, seq: attempt.seq, outcome, detail } };
+    if (TERMINAL_STATUSES.has(callback.status)) {
+      // Cancelled or Neglected while its placeholder waited: only the attempt is closed.
+      this.callbacks.update(callback, { endAttempt, events: [ended] });
+      return;
+    }
+    const rule = this.callbacks.ruleOf(callback);
+    const decision = decideAfterAttempt(callback, outcome, rule, this.clock.now());
+    const change = { endAttempt, events: [ended] };
+    switch (decision.kind) {
+      case 'complete':
+        this.callbacks.apply(callback, 'answer', change);
+        break;
+      case 'retry':
+        this.callbacks.apply(callback, 'retry', { ...change, set: { dueAt: decision.dueAt, queuePosition: null } });
+        break;
+      case 'fail':
+      case 'expire':
+        this.callbacks.apply(callback, decision.kind, { ...change, events: [ended, { type: 'Note', callbackId: callback.id, data: { reason: decision.reason } }] });
+        break;
+    }
+  }
+
+  /** The callback was settled by someone else: let go of its placeholder, if one waits. */
+  release(callback: Callback): void {
+    if (!this.gateway) return;
+    for (const attempt of this.store.attemptsOf(callback.id)) {
+      if (attempt.endedAt !== null || attempt.placeholderRef === null) continue;
+      const ref = { attemptId: attempt.id, callbackId: callback.id, placeholderRef: attempt.placeholderRef, customerRef: attempt.customerRef };
+      this.gateway.abandonAttempt(ref).catch((err) => this.logger.warn('could not remove placeholder', { callbackId: callback.id, error: String(err) }));
+    }
+  }
+
+  activeCount(): number {
+    return this.active.size;
+  }
+}

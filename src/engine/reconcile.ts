@@ -1,0 +1,51 @@
+import type { Logger } from 'winston';
+import type { Clock } from '../domain/clock';
+import type { CallbackStore } from '../domain/store';
+import type { Attempt, Callback, CallRecord } from '../domain/types';
+import type { AttemptRef, PbxGateway } from '../pbx/gateway';
+import type { Dialer } from './dialer';
+
+function refOf(attempt: Attempt): AttemptRef {
+  return { attemptId: attempt.id, callbackId: attempt.callbackId, placeholderRef: attempt.placeholderRef, customerRef: attempt.customerRef };
+}
+
+/**
+ * The place a held callback should take now: one behind every caller still waiting who entered
+ * the queue before the caller it stands for. Callers who came later stay behind it.
+ */
+export function rightPlace(callback: Pick<Callback, 'originCallId' | 'queue'>, origin: CallRecord | null, waiting: readonly CallRecord[]): number {
+  if (!origin) return 1;
+  return 1 + waiting.filter((c) => c.id !== origin.id && c.queue === callback.queue && c.enteredAt < origin.enteredAt).length;
+}
+
+/**
+ * After the PBX link comes back, or the daemon restarts: attempts whose channels vanished get an
+ * outcome and follow the retry rules; placeholders that vanished before an agent took them are
+ * put back where they belong; calls that ended unseen are closed.
+ */
+export async function reconcile(store: CallbackStore, gateway: PbxGateway, dialer: Dialer, clock: Clock, logger: Logger): Promise<void> {
+  const open = store.openAttempts();
+  const waiting = store.waitingCalls();
+  const result = await gateway.reconcile({ attempts: open.map(refOf), waitingCallIds: waiting.map((c) => c.id) });
+  for (const id of result.goneCallIds) {
+    const call = waiting.find((c) => c.id === id);
+    if (call) store.upsertCall({ ...call, result: 'left', endedAt: call.endedAt ?? clock.now() });
+  }
+  const stillWaiting = store.waitingCalls();
+  const goneIds = new Set(result.goneAttempts.map((g) => g.attemptId));
+  for (const attempt of open) if (!goneIds.has(attempt.id)) dialer.adopt(attempt);
+  for (const gone of result.goneAttempts) {
+    const attempt = open.find((a) => a.id === gone.attemptId);
+    if (!attempt) continue;
+    const callback = store.get(attempt.callbackId);
+    const log = logger.child({ callbackId: attempt.callbackId, queue: callback?.queue });
+    if (gone.stage === 'placeholder' && callback && callback.status === 'Scheduled' && callback.queuePosition !== null) {
+      const position = rightPlace(callback, callback.originCallId ? store.getCall(callback.originCallId) : null, stillWaiting);
+      log.warn(`placeholder vanished while the daemon or the PBX link was down: putting it back at position ${position}`);
+      await dialer.requeue(callback, attempt, position);
+      continue;
+    }
+    log.warn(`attempt ${attempt.seq} lost its channels while the daemon or the PBX link was down: outcome ${gone.outcome}`);
+    dialer.attemptEnded(refOf(attempt), gone.outcome, 'channel gone after a reconnect or restart');
+  }
+}

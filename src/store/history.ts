@@ -1,0 +1,121 @@
+import type { Statement } from 'better-sqlite3';
+import { ConflictError } from '../domain/errors';
+import type { NewEvent } from '../domain/store';
+import type { Attempt, CallEvent, Outcome } from '../domain/types';
+import type { Db } from './database';
+import { type AttemptRow, type EventRow, toAttempt, toEvent } from './rows';
+
+interface EventParams {
+  type: string;
+  at: number;
+  callback_id: string | null;
+  call_id: string | null;
+  data: string;
+}
+
+/** Events and attempts: what happened to callbacks and calls. Writers here expect to run inside the caller's transaction. */
+export class History {
+  private readonly insertEvent: Statement<EventParams>;
+  private readonly byCallback: Statement<[string], EventRow>;
+  private readonly byCall: Statement<[string], EventRow>;
+  private readonly after: Statement<[number, number], EventRow>;
+  private readonly insertAttempt: Statement<AttemptRow>;
+  private readonly endOpenAttempt: Statement<{ id: string; callback_id: string; ended_at: number; outcome: string; detail: string | null }>;
+  private readonly setRefs: Statement<{ id: string; callback_id: string; placeholder_ref: string | null; customer_ref: string | null }>;
+  private readonly attempt: Statement<[string], AttemptRow>;
+  private readonly attemptsByCallback: Statement<[string], AttemptRow>;
+  private readonly open: Statement<[], AttemptRow>;
+
+  constructor(db: Db) {
+    this.insertEvent = db.prepare(
+      'INSERT INTO events (type, at, callback_id, call_id, data) VALUES (@type, @at, @callback_id, @call_id, @data)',
+    );
+    this.byCallback = db.prepare('SELECT * FROM events WHERE callback_id = ? ORDER BY id');
+    this.byCall = db.prepare('SELECT * FROM events WHERE call_id = ? ORDER BY id');
+    this.after = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.insertAttempt = db.prepare(`
+      INSERT INTO attempts (id, callback_id, seq, mode, started_at, ended_at, outcome, placeholder_ref, customer_ref, detail)
+      VALUES (@id, @callback_id, @seq, @mode, @started_at, @ended_at, @outcome, @placeholder_ref, @customer_ref, @detail)`);
+    // Only an open attempt can end, and only once: a second end is a duplicate report, not news.
+    this.endOpenAttempt = db.prepare(`
+      UPDATE attempts SET ended_at = @ended_at, outcome = @outcome, detail = @detail
+       WHERE id = @id AND callback_id = @callback_id AND ended_at IS NULL`);
+    this.setRefs = db.prepare(`
+      UPDATE attempts SET placeholder_ref = @placeholder_ref, customer_ref = @customer_ref
+       WHERE id = @id AND callback_id = @callback_id AND ended_at IS NULL`);
+    this.attempt = db.prepare('SELECT * FROM attempts WHERE id = ?');
+    this.attemptsByCallback = db.prepare('SELECT * FROM attempts WHERE callback_id = ? ORDER BY seq');
+    this.open = db.prepare('SELECT * FROM attempts WHERE ended_at IS NULL ORDER BY started_at');
+  }
+
+  /** `callbackId` fills in events that leave theirs undefined (null stays null). */
+  appendEvents(at: number, events: readonly NewEvent[], callbackId: string | null = null): void {
+    for (const event of events) {
+      this.insertEvent.run({
+        type: event.type,
+        at,
+        callback_id: event.callbackId === undefined ? callbackId : event.callbackId,
+        call_id: event.callId ?? null,
+        data: JSON.stringify(event.data ?? {}),
+      });
+    }
+  }
+
+  eventsOf(callbackId: string): CallEvent[] {
+    return this.byCallback.all(callbackId).map(toEvent);
+  }
+
+  eventsOfCall(callId: string): CallEvent[] {
+    return this.byCall.all(callId).map(toEvent);
+  }
+
+  eventsAfter(afterId: number, limit: number): CallEvent[] {
+    return this.after.all(afterId, limit).map(toEvent);
+  }
+
+  startAttempt(attempt: Omit<Attempt, 'endedAt' | 'outcome' | 'detail'>): void {
+    this.insertAttempt.run({
+      id: attempt.id,
+      callback_id: attempt.callbackId,
+      seq: attempt.seq,
+      mode: attempt.mode,
+      started_at: attempt.startedAt,
+      ended_at: null,
+      outcome: null,
+      placeholder_ref: attempt.placeholderRef,
+      customer_ref: attempt.customerRef,
+      detail: null,
+    });
+  }
+
+  endAttempt(callbackId: string, id: string, at: number, outcome: Outcome, detail: string | null): void {
+    const result = this.endOpenAttempt.run({ id, callback_id: callbackId, ended_at: at, outcome, detail });
+    if (result.changes !== 1) throw new ConflictError(`attempt ${id} of callback ${callbackId} is not open`);
+  }
+
+  updateAttempt(callbackId: string, id: string, refs: { placeholderRef?: string | null; customerRef?: string | null }): void {
+    const current = this.attempt.get(id);
+    if (!current || current.callback_id !== callbackId || current.ended_at !== null) {
+      throw new ConflictError(`attempt ${id} of callback ${callbackId} is not open`);
+    }
+    this.setRefs.run({
+      id,
+      callback_id: callbackId,
+      placeholder_ref: refs.placeholderRef === undefined ? current.placeholder_ref : refs.placeholderRef,
+      customer_ref: refs.customerRef === undefined ? current.customer_ref : refs.customerRef,
+    });
+  }
+
+  getAttempt(id: string): Attempt | null {
+    const row = this.attempt.get(id);
+    return row ? toAttempt(row) : null;
+  }
+
+  attemptsOf(callbackId: string): Attempt[] {
+    return this.attemptsByCallback.all(callbackId).map(toAttempt);
+  }
+
+  openAttempts(): Attempt[] {
+    return this.open.all().map(toAttempt);
+  }
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { killed, runCli, startCli } from '../helpers/cli';
+import { removeDir, tempDir } from '../helpers/tmp';
+
+describe('callbackd command line', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeEach(() => {
+    dir = tempDir();
+    env = { CALLBACKD_DB: path.join(dir, 'data', 'callbackd.db'), CALLBACKD_DEFAULT_COUNTRY: 'CZ', CALLBACKD_HTTP_PORT: '0' };
+  });
+  afterEach(() => removeDir(dir));
+
+  it('creates a callback, lists it Scheduled with its due time, and shows it', () => {
+    const created = runCli(['create', '--number', '+420601111222', '--queue', 'support', '--delay-minutes', '1', '--json'], env, dir);
+    assert.equal(created.status, 0, created.stderr);
+    const cb = JSON.parse(created.stdout);
+    assert.equal(cb.status, 'Scheduled');
+    assert.ok(Math.abs(cb.dueAt - (Date.now() + 60_000)) < 10_000);
+
+    const listed = runCli(['list'], env, dir);
+    assert.equal(listed.status, 0, listed.stderr);
+    const line = listed.stdout.split('\n').find((l) => l.startsWith(cb.id));
+    assert.ok(line, listed.stdout);
+    assert.match(line!, /Scheduled\s+\+420601111222\s+support\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}/);
+
+    const shown = runCli(['show', cb.id], env, dir);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, /status\s+Scheduled/);
+    assert.match(shown.stdout, /Created/);
+  });
+
+  it('cancels, and refuses bad input with a clear message and no change', () => {
+    const cb = JSON.parse(runCli(['create', '--number', '601111222', '--queue', 'support', '--delay-minutes', '30', '--json'], env, dir).stdout);
+    const bad = runCli(['create', '--number', '+420601111222&PJSIP/666', '--queue', 'support'], env, dir);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /is not a phone number/);
+    const missing = runCli(['cancel', 'no-such-id'], env, dir);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /not found/);
+    const cancelled = runCli(['cancel', cb.id, '--json'], env, dir);
+    assert.equal(cancelled.status, 0, cancelled.stderr);
+    assert.equal(JSON.parse(cancelled.stdout).status, 'Cancelled');
+    const all = JSON.parse(runCli(['list', '--json'], env, dir).stdout);
+    assert.equal(all.items.length, 1);
+  });
+
+  it('refuses to start on a bad configuration, naming the key', () => {
+    fs.writeFileSync(path.join(dir, 'bad.yaml'), 'scheduler:\n  maxConcurent: 3\n');
+    const r = runCli(['--config', path.join(dir, 'bad.yaml'), 'run'], env, dir);
+    assert.equal(r.status, 78);
+    assert.match(r.stderr, /scheduler\.maxConcurent/);
+    const e = runCli(['migrate'], { ...env, CALLBACKD_HTTP_PORT: 'abc' }, dir);
+    assert.notEqual(e.status, 0);
+    assert.match(e.stderr, /http\.port/);
+  });
+
+  it('keeps a callback exactly once across SIGKILL of the daemon and restart', async () => {
+    const cb = JSON.parse(runCli(['create', '--number', '+420601111222', '--queue', 'support', '--delay-minutes', '1', '--json'], env, dir).stdout);
+    for (let i = 0; i < 2; i++) {
+      const { child } = await startCli(['run'], env, dir, /callbackd ready/);
+      await killed(child, 'SIGKILL');
+    }
+    const items = JSON.parse(runCli(['list', '--json'], env, dir).stdout).items;
+    assert.equal(items.length, 1);
+    assert.equal(items[0].id, cb.id);
+    assert.equal(items[0].status, 'Scheduled');
+    assert.equal(items[0].dueAt, cb.dueAt);
+  });
+});

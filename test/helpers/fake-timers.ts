@@ -1,0 +1,47 @@
+import { ManualClock } from '../../src/domain/clock';
+import type { Timers } from '../../src/scheduler/timers';
+
+interface Pending {
+  at: number;
+  fn: () => void;
+  id: number;
+}
+
+/** Timers driven by a ManualClock: advancing the clock fires what came due, in order. */
+export class FakeTimers implements Timers {
+  private pending: Pending[] = [];
+  private nextId = 1;
+  constructor(readonly clock: ManualClock) {}
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const entry = { at: this.clock.now() + ms, fn, id: this.nextId++ };
+    this.pending.push(entry);
+    return entry.id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.pending = this.pending.filter((p) => p.id !== handle);
+  }
+
+  /** How many timers are armed now. */
+  get armed(): number {
+    return this.pending.length;
+  }
+
+  /** The time the earliest armed timer fires, or null. */
+  get nextAt(): number | null {
+    return this.pending.length ? Math.min(...this.pending.map((p) => p.at)) : null;
+  }
+
+  advance(ms: number): void {
+    const until = this.clock.now() + ms;
+    for (;;) {
+      const due = this.pending.filter((p) => p.at <= until).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (!due) break;
+      this.pending = this.pending.filter((p) => p !== due);
+      this.clock.set(Math.max(this.clock.now(), due.at));
+      due.fn();
+    }
+    this.clock.set(until);
+  }
+}
