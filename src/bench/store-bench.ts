@@ -59,6 +59,19 @@ function fill(db: Db, table: string, count: number): number {
   return count / seconds(start);
 }
 
+/** A migrated database file holding `count` pending callbacks, for benches of the whole daemon. */
+export function fillPendingDatabase(file: string, count: number): void {
+  const db = openDatabase(file, { cacheSizeKiB: 512 * 1024 });
+  migrate(db);
+  fill(db, 'callbacks', count);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+export function removeDatabase(file: string): void {
+  removeDb(file);
+}
+
 function newCallback(i: number, now: number): NewCallback {
   return {
     id: randomUUID(), number: `+44${700_000_000 + i}`, queue: QUEUES[i % QUEUES.length], mechanism: 'manual',
@@ -96,7 +109,7 @@ function removeDb(file: string): void {
 }
 
 /** Prints store figures; measures, asserts nothing. */
-export async function runStoreBench(opts: StoreBenchOptions): Promise<void> {
+export async function runStoreBench(opts: StoreBenchOptions): Promise<{ rawRate: number }> {
   const { log } = opts;
   const rawRows = opts.rawRows ?? 200_000;
   const claims = opts.claims ?? 1000;
@@ -146,4 +159,5 @@ export async function runStoreBench(opts: StoreBenchOptions): Promise<void> {
         `rss ${fmt(p.rssMB, 1)} MB (${fmt(p.rssBeforeOpenMB, 1)} MB before opening)`,
     );
   }
+  return { rawRate };
 }

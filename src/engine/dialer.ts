@@ -7,7 +7,7 @@ import { dialString } from '../domain/number';
 import { decideAfterAttempt } from '../domain/retry';
 import type { CallbackStore } from '../domain/store';
 import { TERMINAL_STATUSES, type Attempt, type Callback, type DialMode, type Outcome } from '../domain/types';
-import { PbxDialError, type AttemptPlan, type AttemptRef, type PbxGateway } from '../pbx/gateway';
+import { PbxDialError, type AttemptPlan, type AttemptRef, type DialTarget, type PbxGateway } from '../pbx/gateway';
 import type { Callbacks } from './callbacks';
 
 interface Active {
@@ -151,18 +151,21 @@ export class Dialer {
   }
 
   /** An agent took the placeholder: dial the customer unless the callback was settled meanwhile. */
-  async placeholderAnswered(ref: AttemptRef): Promise<'dial' | 'release'> {
+  async placeholderAnswered(ref: AttemptRef): Promise<DialTarget | 'release'> {
     const confirmation = this.unconfirmed.get(ref.callbackId);
     if (confirmation && !(await confirmation)) return 'release';
     const attempt = this.store.getAttempt(ref.attemptId);
     const callback = this.store.get(ref.callbackId);
     if (!attempt || attempt.endedAt !== null || !callback || callback.status !== 'Scheduled') return 'release';
     try {
+      const rule = this.callbacks.ruleOf(callback);
+      // The caller may have keyed another number after the placeholder was queued: dial the current one.
+      const target: DialTarget = { number: callback.number, endpoint: dialString(rule.endpoint, callback.number), callerId: rule.callerId, ringSeconds: rule.ringSeconds };
       this.callbacks.apply(callback, 'dial', {
         updateAttempt: { id: attempt.id, customerRef: ref.customerRef },
         events: [{ type: 'Note', callbackId: callback.id, data: { attemptId: attempt.id, stage: 'agent answered the placeholder; dialling the customer' } }],
       });
-      return 'dial';
+      return target;
     } catch (err) {
       if (err instanceof CallbackdError) return 'release';
       throw err;

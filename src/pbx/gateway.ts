@@ -58,6 +58,15 @@ export interface AttemptPlan extends AttemptRef {
   form: Form;
 }
 
+/** How to reach the customer. */
+export interface DialTarget {
+  /** E.164, validated. */
+  number: string;
+  endpoint: string;
+  callerId: string;
+  ringSeconds: number;
+}
+
 export interface QueueEntry {
   ref: string;
   number: string | null;
@@ -137,10 +146,12 @@ export interface PbxListener {
   /** Runs the CallBack node dialog; the adapter hangs the caller up when it settles, if still there. */
   ivrCallback(session: CallerSession, req: IvrCallbackRequest): Promise<void>;
   /**
-   * An agent took the placeholder. Resolve 'dial' to dial the customer (the engine has moved the
-   * callback to Dialing), or 'release' to free the agent (the callback was settled meanwhile).
+   * An agent took the placeholder. Resolve with whom to dial (the engine has moved the callback to
+   * Dialing; the number may differ from the plan's when the caller keyed another one while the
+   * placeholder already waited), 'dial' for the plan's own details, or 'release' to free the
+   * agent (the callback was settled meanwhile).
    */
-  placeholderAnswered(ref: AttemptRef): Promise<'dial' | 'release'>;
+  placeholderAnswered(ref: AttemptRef): Promise<DialTarget | 'dial' | 'release'>;
   /** Customer-first: the customer answered and pressed the key; they are being queued. */
   customerConfirmed(ref: AttemptRef): void;
   attemptEnded(ref: AttemptRef, outcome: Outcome, detail: string): void;

@@ -1,0 +1,301 @@
+import type { Outcome } from '../domain/types';
+import { CallerGoneError, PbxDialError, type AttemptPlan, type AttemptRef, type DialTarget } from '../pbx/gateway';
+import { AttemptBase, type AttemptDeps, type GoneAttempt } from './attempt';
+import { AriCallerSession } from './caller-session';
+import { dialVariables, readDial, type CustomerDial } from './customer-dial';
+import { answeredInStasis, type AriChannel, type ChannelEvent, type Dial } from './events';
+import { describeError } from './logging';
+import { classifyDial, newDialTrace, traceDial, type DialTrace } from './outcomes';
+
+/** The shipped dialplan's placeholder: its `;2` half runs Queue() at CB_POS. `/n` keeps the Local pair. */
+export const PLACEHOLDER_ENDPOINT = 'Local/s@callbackd-placeholder/n';
+
+type Stage = 'queued' | 'deciding' | 'announcing' | 'ringing' | 'bridged' | 'closing' | 'over';
+
+/**
+ * Agent-first: a placeholder keeps the callback's place in the queue for as long as it takes
+ * (timeout -1); when an agent answers it, the engine decides, the agent hears whom they are
+ * calling, the customer is dialled and both are joined in a mixing bridge.
+ */
+export class PlaceholderAttempt extends AttemptBase<Stage> {
+  private readonly placeholderId: string;
+  private readonly customerId: string;
+  private readonly bridgeId: string;
+  private trace: DialTrace;
+  private agent: AriCallerSession | null = null;
+  private placeholderGone = false;
+  private customerGone = false;
+  private dialled = false;
+
+  constructor(ref: AttemptRef, queue: string, deps: AttemptDeps, private dial: CustomerDial | null, stage: Stage = 'queued') {
+    const placeholderId = ref.placeholderRef ?? `${ref.attemptId}-placeholder`;
+    const customerId = ref.customerRef ?? `${placeholderId}-customer`;
+    super({ ...ref, placeholderRef: placeholderId, customerRef: customerId }, queue, deps, stage);
+    this.placeholderId = placeholderId;
+    this.customerId = customerId;
+    this.bridgeId = `${ref.attemptId}-bridge`;
+    this.trace = newDialTrace(customerId);
+    this.watch(placeholderId, (event) => this.onPlaceholderEvent(event));
+  }
+
+  async start(plan: AttemptPlan): Promise<void> {
+    const { rest, app } = this.deps;
+    try {
+      await rest.originate({
+        endpoint: PLACEHOLDER_ENDPOINT,
+        app,
+        appArgs: `placeholder,${plan.attemptId}`,
+        channelId: this.placeholderId,
+        otherChannelId: `${this.placeholderId};2`,
+        timeout: -1,
+        // The agent's phone shows whom the placeholder stands for.
+        callerId: plan.number,
+        variables: {
+          CB_ID: plan.callbackId,
+          CB_QUEUE: plan.queue,
+          CB_POS: String(plan.position),
+          CB_ATTEMPT: plan.attemptId,
+          ...(this.dial ? dialVariables(this.dial) : {}),
+        },
+      });
+    } catch (err) {
+      const failure = await this.originateFailure(err, this.placeholderId);
+      if (failure) {
+        this.markAccepted(false);
+        this.moveTo('over', 'refused');
+        this.finish();
+        throw failure;
+      }
+    }
+    this.markAccepted(true);
+    this.log.info('placeholder queued', { placeholder: this.placeholderId, position: plan.position });
+    await this.subscribeQuietly(this.placeholderId);
+  }
+
+  /** Reconcile found the placeholder without knowing the attempt: read the dial details back. */
+  async recoverDial(): Promise<void> {
+    this.dial = await readDial(this.deps.rest, this.placeholderId);
+    this.markAccepted(true);
+  }
+
+  async onStasisStart(channel: AriChannel, role: 'placeholder' | 'customer'): Promise<void> {
+    if (role === 'placeholder' && channel.id === this.placeholderId) return this.onAgentAnswered();
+    if (role === 'customer' && channel.id === this.customerId) return this.onCustomerAnswered();
+    this.log.warn('unexpected channel in the attempt', { channelId: channel.id, role });
+  }
+
+  async abandon(): Promise<void> {
+    if (this.stage === 'bridged') {
+      this.log.warn('abandon ignored: the customer is already talking to the agent');
+      return;
+    }
+    if (this.stage === 'over' || this.stage === 'closing') return;
+    this.moveTo('over', 'abandoned');
+    this.end('agent_unanswered', 'abandoned: the callback was settled elsewhere');
+    if (this.dialled) await this.hangupQuietly(this.customerId);
+    await this.hangupQuietly(this.placeholderId);
+    this.finish();
+  }
+
+  async reconcile(): Promise<GoneAttempt | null> {
+    const { rest } = this.deps;
+    const placeholder = await rest.getChannel(this.placeholderId);
+    const customer = this.dialled || this.stage === 'bridged' ? await rest.getChannel(this.customerId) : null;
+    const gone = (stage: GoneAttempt['stage'], outcome: Outcome): GoneAttempt => {
+      this.silence(outcome);
+      this.moveTo('over', 'gone while disconnected');
+      this.finish();
+      return { attemptId: this.ref.attemptId, stage, outcome };
+    };
+    switch (this.stage) {
+      case 'queued':
+      case 'deciding':
+      case 'announcing':
+        if (!placeholder) return gone('placeholder', 'agent_unanswered');
+        await this.subscribeQuietly(this.placeholderId);
+        if (this.stage === 'queued' && answeredInStasis(placeholder)) void this.onAgentAnswered();
+        return null;
+      case 'ringing':
+        if (!customer) {
+          if (placeholder) await this.hangupQuietly(this.placeholderId);
+          return gone('customer', 'failed');
+        }
+        if (!placeholder) {
+          await this.hangupQuietly(this.customerId);
+          return gone('customer', 'agent_unanswered');
+        }
+        await this.subscribeQuietly(this.placeholderId);
+        await this.subscribeQuietly(this.customerId);
+        if (answeredInStasis(customer)) void this.onCustomerAnswered();
+        return null;
+      case 'bridged':
+        if (placeholder && customer) return null;
+        this.moveTo('over', 'gone while disconnected');
+        await this.teardown();
+        return { attemptId: this.ref.attemptId, stage: 'customer', outcome: 'answered' };
+      default:
+        return { attemptId: this.ref.attemptId, stage: this.dialled ? 'customer' : 'placeholder', outcome: this.outcome ?? 'failed' };
+    }
+  }
+
+  /** Adopted after a restart with the customer's call found alive. */
+  adoptCustomer(customer: AriChannel): void {
+    this.dialled = true;
+    this.watch(this.customerId, (event) => this.onCustomerEvent(event));
+    this.moveTo('ringing', 'adopted');
+    if (answeredInStasis(customer)) void this.onCustomerAnswered();
+  }
+
+  private onPlaceholderEvent(event: ChannelEvent | Dial): void {
+    if (event.type !== 'ChannelDestroyed' || event.channel.id !== this.placeholderId) return;
+    this.placeholderGone = true;
+    switch (this.stage) {
+      case 'queued':
+        this.moveTo('over', 'placeholder gone');
+        this.end('agent_unanswered', `the placeholder left the queue before an agent answered (cause ${event.cause})`);
+        this.finish();
+        return;
+      case 'announcing':
+        this.moveTo('over', 'agent hung up');
+        this.end('agent_unanswered', 'the agent hung up before the customer was dialled');
+        this.finish();
+        return;
+      case 'ringing':
+        this.moveTo('over', 'agent hung up');
+        this.end('agent_unanswered', 'the agent hung up while the customer was ringing');
+        void this.hangupQuietly(this.customerId).then(() => this.finish());
+        return;
+      case 'bridged':
+        this.moveTo('over', 'agent hung up');
+        void this.teardown();
+        return;
+      default:
+        // deciding: settled when the engine answers; closing: the closing step finishes.
+        return;
+    }
+  }
+
+  private async onAgentAnswered(): Promise<void> {
+    if (this.stage !== 'queued') return;
+    this.moveTo('deciding', 'agent answered');
+    const agent = new AriCallerSession(this.placeholderId, this.placeholderId, { ...this.deps.session, log: this.log });
+    this.agent = agent;
+    this.onFinish(() => agent.close());
+    let decision: DialTarget | 'dial' | 'release';
+    try {
+      decision = await this.deps.listener.placeholderAnswered(this.ref);
+    } catch (err) {
+      this.log.error('placeholderAnswered failed; releasing the agent', { error: describeError(err) });
+      decision = 'release';
+    }
+    if (!this.at('deciding')) return;
+    if (typeof decision === 'object') {
+      this.dial = decision;
+      decision = 'dial';
+    }
+    if (decision === 'release' || this.placeholderGone || !this.dial) {
+      if (decision === 'release') this.end('agent_unanswered', 'released: the engine chose not to dial the customer');
+      else if (this.placeholderGone) this.end('agent_unanswered', 'the agent hung up before the customer was dialled');
+      else this.end('failed', 'the customer to dial is unknown (placeholder adopted without its dial details)');
+      this.moveTo('over', decision);
+      await this.hangupQuietly(this.placeholderId);
+      this.finish();
+      return;
+    }
+    this.moveTo('announcing', 'dial');
+    try {
+      await agent.play(this.deps.prompts.agentCalling);
+      await agent.sayDigits(this.dial.number);
+    } catch (err) {
+      if (err instanceof CallerGoneError) {
+        this.moveTo('over', 'agent hung up');
+        this.end('agent_unanswered', 'the agent hung up before the customer was dialled');
+        this.finish();
+        return;
+      }
+      this.log.warn('could not tell the agent whom they are calling', { error: describeError(err) });
+    }
+    if (this.at('announcing')) await this.dialCustomer(this.dial);
+  }
+
+  private async dialCustomer(dial: CustomerDial): Promise<void> {
+    this.moveTo('ringing', 'announced');
+    this.dialled = true;
+    this.watch(this.customerId, (event) => this.onCustomerEvent(event));
+    try {
+      await this.deps.rest.originate({
+        endpoint: dial.endpoint,
+        app: this.deps.app,
+        appArgs: `customer,${this.ref.attemptId}`,
+        channelId: this.customerId,
+        timeout: dial.ringSeconds,
+        callerId: dial.callerId,
+        variables: { CB_ID: this.ref.callbackId, CB_QUEUE: this.queue, CB_ATTEMPT: this.ref.attemptId },
+      });
+    } catch (err) {
+      const failure = await this.originateFailure(err, this.customerId);
+      if (failure) return this.customerUnavailable(failure instanceof PbxDialError ? failure.outcome : 'failed', failure.message);
+    }
+    this.log.info('customer dialled', { customer: this.customerId });
+    await this.subscribeQuietly(this.customerId);
+  }
+
+  private onCustomerEvent(event: ChannelEvent | Dial): void {
+    this.trace = traceDial(this.trace, event);
+    if (event.type !== 'ChannelDestroyed' || event.channel.id !== this.customerId) return;
+    this.customerGone = true;
+    if (this.stage === 'ringing') {
+      const { outcome, detail } = classifyDial(this.trace);
+      void this.customerUnavailable(outcome, detail);
+    } else if (this.stage === 'bridged') {
+      this.moveTo('over', 'customer hung up');
+      void this.teardown();
+    }
+  }
+
+  private async customerUnavailable(outcome: Outcome, detail: string): Promise<void> {
+    if (this.stage !== 'ringing') return;
+    this.moveTo('closing', outcome);
+    this.end(outcome, detail);
+    if (!this.placeholderGone && this.agent) await this.agent.play(this.deps.prompts.agentCustomerUnavailable).catch(() => undefined);
+    await this.hangupQuietly(this.placeholderId);
+    if (!this.customerGone) await this.hangupQuietly(this.customerId);
+    this.moveTo('over', 'agent released');
+    this.finish();
+  }
+
+  private async onCustomerAnswered(): Promise<void> {
+    if (this.stage !== 'ringing') {
+      this.log.info('customer answered after the attempt ended; hanging up');
+      await this.hangupQuietly(this.customerId);
+      return;
+    }
+    const { rest } = this.deps;
+    try {
+      await rest.createBridge(this.bridgeId, `callback ${this.ref.callbackId}`);
+      await rest.addToBridge(this.bridgeId, [this.placeholderId, this.customerId]);
+    } catch (err) {
+      this.log.warn('could not join the customer to the agent', { error: describeError(err) });
+      if (this.at('ringing')) {
+        this.moveTo('over', 'bridge failed');
+        this.end(this.placeholderGone ? 'agent_unanswered' : 'failed', `could not join the customer to the agent: ${describeError(err)}`);
+      }
+      await this.teardown();
+      return;
+    }
+    if (!this.at('ringing')) return this.teardown();
+    this.moveTo('bridged', 'customer answered');
+    this.end('answered', 'the customer answered and was joined to the agent');
+    if (this.customerGone || this.placeholderGone) {
+      this.moveTo('over', 'hung up while joining');
+      await this.teardown();
+    }
+  }
+
+  /** Either side hung up: the other goes too, and the bridge, which Asterisk would keep. */
+  private async teardown(): Promise<void> {
+    await Promise.all([this.hangupQuietly(this.placeholderId), this.dialled ? this.hangupQuietly(this.customerId) : Promise.resolve()]);
+    await this.deps.rest.destroyBridge(this.bridgeId).catch((err: unknown) => this.log.warn('could not delete the bridge', { error: describeError(err) }));
+    this.finish();
+  }
+}
