@@ -1,4 +1,3 @@
-import { ManualClock } from '../../src/domain/clock';
 import type { Timers } from '../../src/scheduler/timers';
 
 interface Pending {
@@ -7,11 +6,28 @@ interface Pending {
   id: number;
 }
 
-/** Timers driven by a ManualClock: advancing the clock fires what came due, in order. */
+/** A clock tests can move: ManualClock, or OffsetClock when real time must pass too. */
+export interface SettableClock {
+  now(): number;
+  set(ms: number): void;
+}
+
+/** Real time plus an offset that tests move forward, for tests that also talk to a live PBX. */
+export class OffsetClock implements SettableClock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  set(ms: number): void {
+    this.offset = ms - Date.now();
+  }
+}
+
+/** Timers driven by a settable clock: advancing it fires what came due, in order. */
 export class FakeTimers implements Timers {
   private pending: Pending[] = [];
   private nextId = 1;
-  constructor(readonly clock: ManualClock) {}
+  constructor(readonly clock: SettableClock) {}
 
   setTimeout(fn: () => void, ms: number): unknown {
     const entry = { at: this.clock.now() + ms, fn, id: this.nextId++ };
