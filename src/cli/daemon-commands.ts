@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { Daemon } from '../daemon';
+import { startDemo } from '../demo/demo';
+import { InvalidRequestError } from '../domain/errors';
 import { createLogger, redactConfig } from '../log';
 import { createGateway } from '../pbx/create-gateway';
 import { migrate, openDatabase } from '../store/database';
@@ -27,6 +29,23 @@ export function registerDaemonCommands(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       logger.end();
+    });
+
+  program
+    .command('demo')
+    .description('the daemon with the built-in Asterisk simulator and synthetic callers; no PBX needed')
+    .option('--seconds <n>', 'stop after this many seconds (default: run until Ctrl-C)', '0')
+    .option('--agents <n>', 'agents in the queue', '2')
+    .option('--db <file>', 'keep the demo database in this file (default: a temporary one)')
+    .action(async (opts: { seconds: string; agents: string; db?: string }) => {
+      const seconds = Number(opts.seconds);
+      const agents = Number(opts.agents);
+      if (!Number.isInteger(seconds) || seconds < 0) throw new InvalidRequestError('--seconds must be a whole number');
+      if (!Number.isInteger(agents) || agents < 1 || agents > 20) throw new InvalidRequestError('--agents must be 1 to 20');
+      const demo = await startDemo({ seconds, agents, db: opts.db, out: process.stdout });
+      process.once('SIGINT', () => demo.stop());
+      process.once('SIGTERM', () => demo.stop());
+      await demo.done;
     });
 
   program

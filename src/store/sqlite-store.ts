@@ -1,6 +1,6 @@
 import type { Statement, Transaction } from 'better-sqlite3';
 import type { CallbackChange, CallbackStore, ListFilter, NewCallback, NewEvent, Page } from '../domain/store';
-import type { Attempt, CallEvent, CallRecord, Callback } from '../domain/types';
+import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../domain/types';
 import { Calls } from './calls';
 import { Claims } from './claims';
 import { Commits, type CreateResult, PENDING } from './commits';
@@ -90,6 +90,13 @@ export class SqliteStore implements CallbackStore {
 
   pendingFor(number: string, queue: string): Callback | null {
     return this.commits.pendingFor(number, queue);
+  }
+
+  /** How many callbacks stand in each status (for status displays; a full scan, not for hot paths). */
+  countByStatus(): Partial<Record<Status, number>> {
+    const counts: Partial<Record<Status, number>> = {};
+    for (const row of this.db.prepare<[], { status: Status; n: number }>('SELECT status, count(*) AS n FROM callbacks GROUP BY status').all()) counts[row.status] = row.n;
+    return counts;
   }
 
   countPending(queue: string): number {
