@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { AriGateway } from '../asterisk/ari-gateway';
 import { AriSimulator } from '../asterisk/simulator';
 import { parseConfig } from '../config/load';
 import { Daemon } from '../daemon';
 import { createLogger } from '../log';
+import { createGateway } from '../pbx/create-gateway';
+import type { PbxGateway } from '../pbx/gateway';
 import { renderSummary } from './summary';
 import { DEFAULT_MIX, Traffic, type TrafficMix } from './traffic';
 
@@ -80,7 +81,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
   });
   const logger = createLogger(config.log);
   logger.add(new winston.transports.Stream({ stream: capture, format: winston.format.json() }));
-  const gateway = new AriGateway({ ari: config.ari, prompts: config.ivr.prompts, formVariables: config.ari.formVariables, logger, clock: { now: () => Date.now() } });
+  const gateway = createGateway(config, logger) as PbxGateway;
   const daemon = new Daemon({ config, logger, gateway });
   await daemon.start();
   await sim.waitForApp();

@@ -104,6 +104,50 @@ describe('end to end over ARI', function () {
     assert.equal(h.dialsTo('+420601000031'), 1);
   });
 
+  it('customer-first: the customer is dialled, presses 1, and is queued at the head', async () => {
+    h = await new AsteriskHarness().start({ dialMode: 'customer-first' });
+    h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 200, state: 'paused' }] });
+    await h.caller('+420601000081');
+    h.sim.scriptDestination('+420601000082', { outcome: 'answer', afterMs: 50, digitsAfterAnswer: '1', digitsDelayMs: 30 });
+    const { callback } = h.daemon.callbacks.request({ number: '+420601000082', queue: 'support', mechanism: 'manual', birthEvent: 'Created', shifted: false, by: 'test', delayMinutes: 0 });
+    await h.until(() => h.sim.queueEntries('support').length === 2, 'the customer to be queued');
+    assert.match(h.sim.queueEntries('support')[0].channelId, /^cbcu-/, 'the customer at the head, ahead of the waiting caller');
+    agents('available');
+    await h.status(callback.id, 'Completed');
+    assert.equal(h.dialsTo('+420601000082'), 1);
+  });
+
+  it('customer-first: a customer who does not press 1 is not_confirmed and retried', async () => {
+    h = await new AsteriskHarness().start({ dialMode: 'customer-first', retryMinutes: { not_confirmed: 7 } });
+    h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 200 }] });
+    h.sim.scriptDestination('+420601000083', { outcome: 'answer', afterMs: 50 });
+    const { callback } = h.daemon.callbacks.request({ number: '+420601000083', queue: 'support', mechanism: 'manual', birthEvent: 'Created', shifted: false, by: 'test', delayMinutes: 0 });
+    await h.until(() => h.daemon.store.attemptsOf(callback.id)[0]?.outcome === 'not_confirmed', 'not_confirmed', 20_000);
+    const after = h.daemon.store.get(callback.id)!;
+    assert.equal(after.status, 'Scheduled');
+    assert.ok(Math.abs((after.dueAt as number) - (h.clock.now() + 7 * MIN)) < 5000);
+  });
+
+  it('an anonymous caller must key a number; a caller who keys nothing usable is refused', async () => {
+    h = await new AsteriskHarness().start();
+    h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 200, state: 'paused' }] });
+    const keyed = h.sim.callIntoCallbackNode({ number: 'anonymous', queue: 'support', delayMinutes: 10 });
+    await once(keyed, 'stasis');
+    await keyed.pressDigits('601222333#');
+    await keyed.pressDigits('1');
+    await once(keyed, 'gone');
+    await h.until(() => h.callbacks().length === 1, 'the callback');
+    assert.equal(h.callbacks()[0].number, '+420601222333');
+
+    const refused = h.sim.callIntoCallbackNode({ number: 'anonymous', queue: 'support', delayMinutes: 10 });
+    await once(refused, 'stasis');
+    await refused.pressDigits('12#');
+    await refused.pressDigits('900123456#'); // premium rate: not allowed
+    await refused.pressDigits('0#');
+    await once(refused, 'gone');
+    assert.equal(h.callbacks().length, 1, 'nothing booked');
+  });
+
   it('busy, then no answer: retried by the rules, then Failed', async () => {
     h = await new AsteriskHarness().start({ maxAttempts: 2 });
     h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 30, talkMs: null }] });

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { once } from 'node:events';
-import { AriGateway } from '../../src/asterisk/ari-gateway';
 import { AriSimulator, type SimCall } from '../../src/asterisk/simulator';
 import type { Config } from '../../src/config/types';
 import { Daemon } from '../../src/daemon';
 import type { Callback, Status } from '../../src/domain/types';
 import { createSilentLogger } from '../../src/log';
+import { createGateway } from '../../src/pbx/create-gateway';
+import type { PbxGateway } from '../../src/pbx/gateway';
 import { testConfig } from '../helpers/config';
 import { FakeTimers, OffsetClock } from '../helpers/fake-timers';
 import { removeDir, tempDir } from '../helpers/tmp';
@@ -39,7 +40,7 @@ export class AsteriskHarness {
   /** Start (or start again) a daemon on the same database. */
   async boot(): Promise<void> {
     const logger = createSilentLogger();
-    const gateway = new AriGateway({ ari: this.config.ari, prompts: this.config.ivr.prompts, formVariables: this.config.ari.formVariables, logger, clock: this.clock });
+    const gateway = createGateway(this.config, logger, this.clock) as PbxGateway;
     this.daemon = new Daemon({ config: this.config, logger, clock: this.clock, timers: this.timers, gateway, watchMs: 0 });
     await this.daemon.start();
     await this.until(() => gateway.isConnected(), 'the gateway to connect');
