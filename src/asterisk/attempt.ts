@@ -2,7 +2,7 @@ import type { IvrPrompts } from '../config/types';
 import { CallbackdError } from '../domain/errors';
 import type { Outcome } from '../domain/types';
 import { PbxDialError, type AttemptRef, type PbxListener } from '../pbx/gateway';
-import { NOT_CONNECTED, toRequestError, type AriRest } from './ari-rest';
+import { NOT_CONNECTED, toRequestError, type AriRest, type OriginateParams } from './ari-rest';
 import type { SessionDeps } from './caller-session';
 import type { ChannelHandler, EventRoutes } from './event-routes';
 import type { AriChannel } from './events';
@@ -138,6 +138,25 @@ export abstract class AttemptBase<Stage extends string> {
     }
     const { outcome, detail } = classifyOriginateError(failure.status, failure.reason);
     return new PbxDialError(outcome, detail);
+  }
+
+  /**
+   * Originate the attempt's first channel. A refusal ends the attempt and rejects with the error
+   * startAttempt reports; otherwise the attempt is accepted and its channel watched.
+   */
+  protected async originateFirst(params: OriginateParams, channelId: string, over: Stage): Promise<void> {
+    try {
+      await this.deps.rest.originate(params);
+    } catch (err) {
+      const failure = await this.originateFailure(err, channelId);
+      if (failure) {
+        this.markAccepted(false);
+        this.moveTo(over, 'refused');
+        this.finish();
+        throw failure;
+      }
+    }
+    this.markAccepted(true);
   }
 
   protected async subscribeQuietly(channelId: string): Promise<void> {

@@ -31,8 +31,8 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
   }
 
   async start(plan: AttemptPlan): Promise<void> {
-    try {
-      await this.deps.rest.originate({
+    await this.originateFirst(
+      {
         endpoint: plan.endpoint,
         app: this.deps.app,
         appArgs: `customer,${plan.attemptId}`,
@@ -41,17 +41,10 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
         callerId: plan.callerId,
         // [callbackd-enqueue] queues the customer into CB_QUEUE.
         variables: { CB_ID: plan.callbackId, CB_QUEUE: plan.queue, CB_ATTEMPT: plan.attemptId },
-      });
-    } catch (err) {
-      const failure = await this.originateFailure(err, this.customerId);
-      if (failure) {
-        this.markAccepted(false);
-        this.moveTo('over', 'refused');
-        this.finish();
-        throw failure;
-      }
-    }
-    this.markAccepted(true);
+      },
+      this.customerId,
+      'over',
+    );
     this.log.info('customer dialled', { customer: this.customerId });
     await this.subscribeQuietly(this.customerId);
   }

@@ -39,9 +39,9 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
   }
 
   async start(plan: AttemptPlan): Promise<void> {
-    const { rest, app } = this.deps;
-    try {
-      await rest.originate({
+    const { app } = this.deps;
+    await this.originateFirst(
+      {
         endpoint: PLACEHOLDER_ENDPOINT,
         app,
         appArgs: `placeholder,${plan.attemptId}`,
@@ -57,17 +57,10 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
           CB_ATTEMPT: plan.attemptId,
           ...(this.dial ? dialVariables(this.dial) : {}),
         },
-      });
-    } catch (err) {
-      const failure = await this.originateFailure(err, this.placeholderId);
-      if (failure) {
-        this.markAccepted(false);
-        this.moveTo('over', 'refused');
-        this.finish();
-        throw failure;
-      }
-    }
-    this.markAccepted(true);
+      },
+      this.placeholderId,
+      'over',
+    );
     this.log.info('placeholder queued', { placeholder: this.placeholderId, position: plan.position });
     await this.subscribeQuietly(this.placeholderId);
   }

@@ -26,6 +26,7 @@ import {
   seq,
   sleep,
   teardown,
+  traceRig,
   traceEvents,
   traceRest,
   until,
@@ -35,14 +36,7 @@ import {
   type Rig,
 } from './simulator-harness.test';
 
-/** A simulator and one ari-client connection whose events are collected. */
-async function rig(opts: { app: string; subscribeAll: boolean; secondMs?: number; observe?: 'continue' | 'subscribe-continue' }): Promise<Rig & { client: AriClient; events: Ev[] }> {
-  const r = await newRig({ secondMs: opts.secondMs ?? 100 });
-  const events: Ev[] = [];
-  const client = await connect(r, opts.app, opts.subscribeAll, events);
-  if (opts.observe) continueObserveHops(client, opts.observe === 'subscribe-continue' ? opts.app : undefined);
-  return { ...r, client, events };
-}
+const rig = traceRig;
 
 describe('ARI simulator contract, dialling (real ari-client against recorded Asterisk 22 traces)', function () {
   this.timeout(10000);

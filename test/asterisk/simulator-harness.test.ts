@@ -183,6 +183,15 @@ export function continueObserveHops(client: AriClient, subscribeAs?: string): vo
   });
 }
 
+/** A simulator and one ari-client connection whose events are collected. */
+export async function traceRig(opts: { app: string; subscribeAll: boolean; secondMs?: number; observe?: 'continue' | 'subscribe-continue' }): Promise<Rig & { client: AriClient; events: Ev[] }> {
+  const r = await newRig({ secondMs: opts.secondMs ?? 100 });
+  const events: Ev[] = [];
+  const client = await connect(r, opts.app, opts.subscribeAll, events);
+  if (opts.observe) continueObserveHops(client, opts.observe === 'subscribe-continue' ? opts.app : undefined);
+  return { ...r, client, events };
+}
+
 export async function teardown(rig: Rig | undefined): Promise<void> {
   if (!rig) return;
   for (const c of rig.clients) c.stop();
