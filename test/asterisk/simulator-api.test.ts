@@ -7,14 +7,7 @@
 import { strict as assert } from 'node:assert';
 import WebSocket from 'ws';
 import { EVENT_MODELS, EVENT_TYPES } from '../../src/asterisk/simulator/swagger-models';
-import { AUTH, causes, connect, continueObserveHops, newRig, teardown, until, type Ev, type Rig } from './simulator-harness.test';
-
-const agent = (o: { answerAfterMs?: number; talkMs?: number | null; state?: 'available' | 'paused' } = {}) => ({
-  name: 'agent1',
-  answerAfterMs: o.answerAfterMs ?? 30,
-  talkMs: o.talkMs === undefined ? 80 : o.talkMs,
-  state: o.state ?? 'available',
-});
+import { AUTH, agent, causes, connect, continueObserveHops, newRig, teardown, until, type Ev, type Rig } from './simulator-harness.test';
 
 describe('ARI simulator: control API and behaviour beyond the traces', function () {
   this.timeout(10000);

@@ -18,13 +18,10 @@
 import { strict as assert } from 'node:assert';
 import {
   assertGone,
-  connect,
-  continueObserveHops,
   destroyed,
   idByName,
   lastRequest,
   member,
-  newRig,
   restError,
   seq,
   signature,

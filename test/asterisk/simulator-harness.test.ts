@@ -256,3 +256,11 @@ describe('ARI simulator test fixtures', () => {
     assert.ok(types.size >= 15, 'the traces cover the event types callbackd relies on');
   });
 });
+
+/** One agent with short, test-sized ring and talk times. */
+export const agent = (o: { answerAfterMs?: number; talkMs?: number | null; state?: 'available' | 'paused' } = {}) => ({
+  name: 'agent1',
+  answerAfterMs: o.answerAfterMs ?? 30,
+  talkMs: o.talkMs === undefined ? 80 : o.talkMs,
+  state: o.state ?? 'available',
+});

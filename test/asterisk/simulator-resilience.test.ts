@@ -4,14 +4,7 @@
  * answered while the application is away.
  */
 import { strict as assert } from 'node:assert';
-import { AUTH, connect, continueObserveHops, newRig, teardown, until, type Ev, type Rig } from './simulator-harness.test';
-
-const agent = (o: { answerAfterMs?: number; talkMs?: number | null; state?: 'available' | 'paused' } = {}) => ({
-  name: 'agent1',
-  answerAfterMs: o.answerAfterMs ?? 30,
-  talkMs: o.talkMs === undefined ? 80 : o.talkMs,
-  state: o.state ?? 'available',
-});
+import { AUTH, agent, connect, continueObserveHops, newRig, teardown, until, type Ev, type Rig } from './simulator-harness.test';
 
 describe('ARI simulator: applications, network and agents beyond the traces', function () {
   this.timeout(10000);
