@@ -116,8 +116,10 @@ export function crossCheck(config: Config): Problem[] {
     if (config.ari.url === '') problems.push({ key: 'ari.url', problem: 'is required when pbx is asterisk' });
     if (config.ari.password === '') problems.push({ key: 'ari.password', problem: 'is required when pbx is asterisk' });
   }
-  if (config.pbx === 'freeswitch' && config.esl.password === '') {
-    problems.push({ key: 'esl.password', problem: 'is required when pbx is freeswitch' });
+  if (config.pbx === 'freeswitch') {
+    // The event-socket adapter is not part of this version: refuse at start rather than run without dialling.
+    problems.push({ key: 'pbx', problem: 'freeswitch is not supported by this version yet; use asterisk or none' });
+    if (config.esl.password === '') problems.push({ key: 'esl.password', problem: 'is required when pbx is freeswitch' });
   }
   if (config.ari.reconnectMaxMs < config.ari.reconnectMinMs) {
     problems.push({ key: 'ari.reconnectMaxMs', problem: 'must not be below ari.reconnectMinMs' });

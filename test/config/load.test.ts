@@ -147,6 +147,7 @@ describe('loadConfig', () => {
       ['an ARI URL with /ari', { ari: { url: 'http://127.0.0.1:8088/ari' } }, 'ari.url', /without the \/ari/],
       ['asterisk without ari.url', { pbx: 'asterisk', ari: { password: 'p' } }, 'ari.url', /required when pbx is asterisk/],
       ['asterisk without ari.password', { pbx: 'asterisk', ari: { url: 'http://127.0.0.1:8088' } }, 'ari.password', /required/],
+      ['freeswitch, not in this version yet', { pbx: 'freeswitch' }, 'pbx', /not supported by this version yet/],
       ['a reconnect ceiling below the floor', { ari: { reconnectMinMs: 1000, reconnectMaxMs: 10 } }, 'ari.reconnectMaxMs', /reconnectMinMs/],
     ];
     for (const [what, doc, key, problem] of cases) {
