@@ -85,6 +85,7 @@ export const EVENT_TYPES = [
   'Neglected',
   'Rescheduled',
   'NumberChanged',
+  'NumberConfirmed',
   'Note',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

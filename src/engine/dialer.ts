@@ -150,6 +150,25 @@ export class Dialer {
     }
   }
 
+  /**
+   * A held place whose caller was cut off before confirming (the daemon restarted mid-dialog) has
+   * nobody who asked for it: it is given up rather than dialled.
+   */
+  private unconfirmedHold(callback: Callback): boolean {
+    if (callback.mechanism !== 'IvrCallBack' || callback.queuePosition === null || this.unconfirmed.has(callback.id)) return false;
+    return !this.store.eventsOf(callback.id).some((e) => e.type === 'NumberConfirmed');
+  }
+
+  /** After a restart: give up the held places of dialogs that died with the previous process. */
+  giveUpUnconfirmedHolds(open: readonly Attempt[]): void {
+    for (const attempt of open) {
+      const callback = this.store.get(attempt.callbackId);
+      if (!callback || callback.status !== 'Scheduled' || !this.unconfirmedHold(callback)) continue;
+      this.callbacks.logFor(callback).warn('the caller did not confirm their number before the daemon restarted: place given up');
+      this.callbacks.cancel(callback.id, 'daemon', 'the caller did not confirm their number before the daemon restarted');
+    }
+  }
+
   /** An agent took the placeholder: dial the customer unless the callback was settled meanwhile. */
   async placeholderAnswered(ref: AttemptRef): Promise<DialTarget | 'release'> {
     const confirmation = this.unconfirmed.get(ref.callbackId);
@@ -157,6 +176,10 @@ export class Dialer {
     const attempt = this.store.getAttempt(ref.attemptId);
     const callback = this.store.get(ref.callbackId);
     if (!attempt || attempt.endedAt !== null || !callback || callback.status !== 'Scheduled') return 'release';
+    if (this.unconfirmedHold(callback)) {
+      this.giveUpUnconfirmedHolds([attempt]);
+      return 'release';
+    }
     try {
       const rule = this.callbacks.ruleOf(callback);
       // The caller may have keyed another number after the placeholder was queued: dial the current one.

@@ -14,7 +14,8 @@ function refOf(attempt: Attempt): AttemptRef {
  * the queue before the caller it stands for. Callers who came later stay behind it.
  */
 export function rightPlace(callback: Pick<Callback, 'originCallId' | 'queue'>, origin: CallRecord | null, waiting: readonly CallRecord[]): number {
-  if (!origin) return 1;
+  // A caller who never waited in the queue (the CallBack node elsewhere in an IVR) has no place ahead of anyone: the end.
+  if (!origin) return 0;
   return 1 + waiting.filter((c) => c.id !== origin.id && c.queue === callback.queue && c.enteredAt < origin.enteredAt).length;
 }
 
@@ -34,6 +35,7 @@ export async function reconcile(store: CallbackStore, gateway: PbxGateway, diale
   const stillWaiting = store.waitingCalls();
   const goneIds = new Set(result.goneAttempts.map((g) => g.attemptId));
   for (const attempt of open) if (!goneIds.has(attempt.id)) dialer.adopt(attempt);
+  dialer.giveUpUnconfirmedHolds(open);
   for (const gone of result.goneAttempts) {
     const attempt = open.find((a) => a.id === gone.attemptId);
     if (!attempt) continue;

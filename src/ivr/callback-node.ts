@@ -51,8 +51,10 @@ export class CallbackNode {
     let settle: (ok: boolean) => void = () => {};
     const confirmed = new Promise<boolean>((resolve) => (settle = resolve));
     let held: Callback | null = null;
+    // A caller who was in the queue takes back the place they left; one who never was joins at the end (0).
+    const place = { position: req.queuePosition ?? 0 };
     if (req.delayMinutes === 0 && known) {
-      held = this.create(req, known, { holdPlace: { position: req.queuePosition ?? 1 } });
+      held = this.create(req, known, { holdPlace: place });
       if (held && held.dueAt === null && held.status === 'Scheduled' && held.attempts === 0) {
         await this.dialer.holdPlace(held, confirmed);
       }
@@ -77,9 +79,11 @@ export class CallbackNode {
     }
     if (held) {
       held = this.keepNumber(held, number, log);
+      if (held) this.confirmed(held);
       settle(held !== null);
     } else {
-      held = this.create(req, number, { delayMinutes: req.delayMinutes === 0 ? undefined : req.delayMinutes });
+      held = req.delayMinutes === 0 ? this.create(req, number, { holdPlace: place }) : this.create(req, number, { delayMinutes: req.delayMinutes });
+      if (held) this.confirmed(held);
       if (held && req.delayMinutes === 0 && held.dueAt === null && held.attempts === 0) await this.dialer.holdPlace(held, Promise.resolve(true));
     }
     if (!held) {
@@ -100,7 +104,7 @@ export class CallbackNode {
         shifted: true,
         form: req.form,
         by: 'ivr',
-        ...(when.holdPlace ? { holdPlace: when.holdPlace } : { delayMinutes: when.delayMinutes ?? 0 }),
+        ...(when.holdPlace ? { holdPlace: when.holdPlace } : { delayMinutes: when.delayMinutes }),
       }).callback;
     } catch (err) {
       if (err instanceof CallbackdError) {
@@ -109,6 +113,14 @@ export class CallbackNode {
       }
       throw err;
     }
+  }
+
+  /**
+   * Recorded so that a restarted daemon can tell a held place whose caller confirmed from one whose
+   * caller was cut off mid-dialog (that one is given up, not dialled).
+   */
+  private confirmed(callback: Callback): Callback {
+    return this.callbacks.update(this.callbacks.get(callback.id), { events: [{ type: 'NumberConfirmed', callbackId: callback.id, callId: callback.originCallId, data: { number: callback.number } }] });
   }
 
   /** The caller keyed another number for a place already held: the held callback takes it. */

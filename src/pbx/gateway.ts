@@ -45,7 +45,7 @@ export interface AttemptPlan extends AttemptRef {
   mode: DialMode;
   /** The queue that serves the callback. */
   queue: string;
-  /** Agent-first: the place to take in the queue, 1 = head. */
+  /** Agent-first: the place to take in the queue, 1 = head, 0 = the end. */
   position: number;
   /** E.164, validated. */
   number: string;

@@ -50,6 +50,23 @@ describe('end to end over ARI', function () {
     await h.until(() => h.sim.bridges().length === 0, 'the bridge to be deleted after the conversation');
   });
 
+  it('delay 0 from an IVR, never in the queue: the place taken is at the end of the queue', async () => {
+    h = await new AsteriskHarness().start();
+    h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 100, state: 'paused' }] });
+    await h.caller('+420601000091');
+    await h.caller('+420601000092');
+    const ivr = h.sim.callIntoCallbackNode({ number: '+420601000093', queue: 'support', delayMinutes: 0 });
+    await once(ivr, 'stasis');
+    await ivr.pressDigits('1');
+    await once(ivr, 'gone');
+    const [cb] = h.callbacks();
+    await h.until(() => h.sim.queueEntries('support').some((e) => e.placeholderFor === cb.id), 'the placeholder');
+    assert.equal(h.sim.queueEntries('support').find((e) => e.placeholderFor === cb.id)?.position, 3);
+    agents('available');
+    await h.status(cb.id, 'Completed');
+    assert.equal(h.daemon.store.eventsOf(cb.id).filter((e) => e.type === 'NumberConfirmed').length, 1);
+  });
+
   it('a caller who backs out gives their place up', async () => {
     h = await new AsteriskHarness().start();
     h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 200, state: 'paused' }] });

@@ -125,6 +125,23 @@ describe('SIGKILL of the daemon against the ARI simulator', function () {
     assert.equal(dialsTo('+420601000102'), 1, 'nothing was dialled twice');
   });
 
+  it('killed while the caller is still confirming: restarted, the held place is given up, nobody is dialled', async () => {
+    await start();
+    const call = sim.callIntoQueue({ number: '+420601000105', queue: 'support' });
+    await once(call, 'queued');
+    call.pressDigits('1');
+    await once(call, 'stasis');
+    await until(() => callbacks().length === 1 && sim.queueEntries('support').some((e) => e.placeholderFor === callbacks()[0].id), 'the held place');
+    await kill(); // before the caller pressed 1 to confirm
+    call.hangup();
+    await start();
+    await until(() => callbacks()[0].status === 'Cancelled', 'the unconfirmed hold to be given up');
+    await until(() => sim.queueEntries('support').length === 0, 'the placeholder to leave the queue');
+    sim.setMember('support', 'agent1', { state: 'available' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(dialsTo('+420601000105'), 0);
+  });
+
   it('killed again and again while idle: the callback stays exactly once', async () => {
     await start();
     await holdPlace('+420601000103');
