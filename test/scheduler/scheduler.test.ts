@@ -33,7 +33,12 @@ describe('scheduler', () => {
     dispatched = [];
     limits = { free: 10, fullQueues: [] };
     pbxUp = true;
-    scheduler = new Scheduler({
+    scheduler = makeScheduler((cb) => dispatched.push(cb));
+  });
+
+  /** A scheduler over the test's store, clock and limits; `dispatch` receives each claim. */
+  const makeScheduler = (dispatch: (cb: Callback) => void) =>
+    new Scheduler({
       store,
       clock,
       timers,
@@ -41,10 +46,9 @@ describe('scheduler', () => {
       owner: 'test-owner',
       leaseMs: MIN,
       capacity: () => limits,
-      dispatch: (cb) => dispatched.push(cb),
+      dispatch,
       canDial: () => pbxUp,
     });
-  });
 
   afterEach(() => {
     scheduler.stop();
@@ -93,24 +97,13 @@ describe('scheduler', () => {
     add(-2);
     add(-1);
     limits = { free: 2, fullQueues: [] };
-    let free = 2;
-    scheduler = new Scheduler({
-      store,
-      clock,
-      timers,
-      logger: createSilentLogger(),
-      owner: 'test-owner',
-      leaseMs: MIN,
-      capacity: () => ({ free: free, fullQueues: [] }),
-      dispatch: (cb) => {
-        dispatched.push(cb);
-        free--;
-      },
-      canDial: () => true,
+    scheduler = makeScheduler((cb) => {
+      dispatched.push(cb);
+      limits.free--;
     });
     scheduler.start();
     assert.equal(dispatched.length, 2);
-    free++;
+    limits.free++;
     scheduler.poke();
     assert.equal(dispatched.length, 3);
   });
