@@ -81,8 +81,8 @@ export interface CallbackStore {
   releaseExpiredClaims(now: number): number;
   /** Free every claim not held by `owner` (a restarted daemon recovering its predecessor's work). */
   releaseClaimsNotOwnedBy(owner: string): number;
-  /** Earliest dueAt among unclaimed Scheduled callbacks, or null. */
-  nextDueAt(): number | null;
+  /** Earliest dueAt among unclaimed Scheduled callbacks (of queues not in `skipQueues`), or null. */
+  nextDueAt(skipQueues?: readonly string[]): number | null;
   /** Scheduled callbacks whose expiresAt <= now. */
   dueForExpiry(now: number, limit: number): Callback[];
 

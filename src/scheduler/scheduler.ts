@@ -73,23 +73,28 @@ export class Scheduler {
       this.disarm();
       return;
     }
+    let fullQueues: readonly string[];
+    let claimedUpTo: number;
     for (;;) {
-      const { free, fullQueues } = this.opts.capacity();
-      if (free <= 0) {
+      const capacity = this.opts.capacity();
+      if (capacity.free <= 0) {
         this.disarm(); // a finishing attempt pokes us
         return;
       }
-      const now = clock.now();
-      const callback = store.claimNextDue(owner, now, leaseMs, fullQueues);
+      fullQueues = capacity.fullQueues;
+      claimedUpTo = clock.now();
+      const callback = store.claimNextDue(owner, claimedUpTo, leaseMs, fullQueues);
       if (!callback) break;
       this.opts.logger.debug('claimed due callback', { callbackId: callback.id, queue: callback.queue });
       this.opts.dispatch(callback);
     }
-    const next = store.nextDueAt();
+    // Queues at their limit are left out: a finishing attempt pokes us for them. Whatever else is
+    // due came due after the claim's own reading of the clock, so the timer is armed for it
+    // (even if that is already now): reading the clock again here and finding "due" would
+    // otherwise look like "only full queues wait" and leave the timer disarmed.
+    const next = store.nextDueAt(fullQueues);
     if (next === null) this.disarm();
-    else if (next > clock.now()) this.arm(next);
-    // else: due callbacks remain but only in queues at their limit; a finishing attempt pokes us.
-    else this.disarm();
+    else this.arm(Math.max(next, claimedUpTo + 1));
   }
 
   private arm(at: number): void {

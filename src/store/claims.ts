@@ -108,8 +108,16 @@ export class Claims {
     return this.releaseNotOwned.run({ owner }).changes;
   }
 
-  nextDueAt(): number | null {
-    return this.nextDue.get()?.dueAt ?? null;
+  nextDueAt(skipQueues: readonly string[] = []): number | null {
+    if (skipQueues.length === 0) return this.nextDue.get()?.dueAt ?? null;
+    const skip = new Set(skipQueues);
+    let best: number | null = null;
+    for (let queue = this.firstQueue.get()?.queue; queue != null; queue = this.nextQueue.get({ after: queue })?.queue) {
+      if (skip.has(queue)) continue;
+      const earliest = this.earliestInQueue.get({ queue, now: Number.MAX_SAFE_INTEGER });
+      if (earliest && (best === null || earliest.dueAt < best)) best = earliest.dueAt;
+    }
+    return best;
   }
 
   dueForExpiry(now: number, limit: number): Callback[] {

@@ -127,8 +127,8 @@ export class SqliteStore implements CallbackStore {
     return this.claims.releaseClaimsNotOwnedBy(owner);
   }
 
-  nextDueAt(): number | null {
-    return this.claims.nextDueAt();
+  nextDueAt(skipQueues?: readonly string[]): number | null {
+    return this.claims.nextDueAt(skipQueues);
   }
 
   dueForExpiry(now: number, limit: number): Callback[] {

@@ -136,4 +136,48 @@ describe('scheduler', () => {
     timers.advance(40 * 24 * 60 * MIN);
     assert.deepEqual(dispatched.map((c) => c.id), [far.id]);
   });
+
+  it('keeps its timer when it fires a millisecond early and the clock ticks during the claim', () => {
+    const due = add(5);
+    const fired: Array<() => void> = [];
+    const early = new Scheduler({
+      store: {
+        // The claim reads the clock once; the clock moves on while it runs.
+        claimNextDue: (owner, now, lease, skip) => {
+          const claimed = store.claimNextDue(owner, now, lease, skip);
+          clock.set(clock.now() + 1);
+          return claimed;
+        },
+        nextDueAt: (skip) => store.nextDueAt(skip),
+        releaseClaim: (id, owner) => store.releaseClaim(id, owner),
+      },
+      clock,
+      timers: { setTimeout: (fn) => fired.push(fn), clearTimeout: () => undefined },
+      logger: createSilentLogger(),
+      owner: 'test-owner',
+      leaseMs: MIN,
+      capacity: () => limits,
+      dispatch: (cb) => dispatched.push(cb),
+      canDial: () => pbxUp,
+    });
+    early.start();
+    assert.equal(fired.length, 1, 'armed for the due callback');
+    clock.set((due.dueAt as number) - 1);
+    fired.shift()!();
+    assert.equal(dispatched.length, 0, 'not due yet at the claim');
+    assert.equal(early.nextWake, due.dueAt, 'armed again, not left without a timer');
+    fired.shift()!();
+    assert.deepEqual(dispatched.map((c) => c.id), [due.id]);
+    early.stop();
+  });
+
+  it('arms for a later callback of a free queue while a full queue has callbacks overdue', () => {
+    add(-2, { queue: 'sales' });
+    const support = add(5, { queue: 'support' });
+    limits = { free: 10, fullQueues: ['sales'] };
+    scheduler.start();
+    assert.equal(timers.nextAt, support.dueAt);
+    timers.advance(5 * MIN);
+    assert.deepEqual(dispatched.map((c) => c.id), [support.id]);
+  });
 });
