@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'winston';
 import type { Config } from './config/types';
+import { armCrashPoint } from './crash';
 import { systemClock, type Clock } from './domain/clock';
 import { Callbacks } from './engine/callbacks';
 import { Dialer } from './engine/dialer';
@@ -46,6 +47,7 @@ export class Daemon {
   constructor(private readonly opts: DaemonOptions) {
     const { config, logger } = opts;
     this.clock = opts.clock ?? systemClock;
+    armCrashPoint(config.testing.crashAt);
     const db = openDatabase(config.db);
     migrate(db);
     this.store = new SqliteStore(db);
@@ -76,6 +78,8 @@ export class Daemon {
     const { config, logger, gateway } = this.opts;
     const recovered = this.store.releaseClaimsNotOwnedBy(this.owner);
     if (recovered > 0) logger.warn(`recovered ${recovered} claim(s) left by a previous process`);
+    const decided = this.queueCalls.decideUndecided();
+    if (decided > 0) logger.warn(`took the LostShift decision for ${decided} abandoned call(s) a previous process recorded but did not decide`);
     this.sweep();
     this.sweepTask = cron.schedule(config.scheduler.sweepCron, () => this.sweep());
     this.scheduler.start();
@@ -97,6 +101,7 @@ export class Daemon {
     const freed = this.store.releaseExpiredClaims(this.clock.now());
     if (freed > 0) this.opts.logger.warn(`gave back ${freed} claim(s) whose lease ran out`);
     this.callbacks.expireDue();
+    this.dialer.releaseSettled().catch((err) => this.opts.logger.warn('could not remove placeholders of settled callbacks', { error: String(err) }));
     this.scheduler.poke();
   }
 
@@ -130,7 +135,7 @@ export class Daemon {
       connectionChanged: (up) => {
         logger.info(up ? 'PBX connected' : 'PBX connection lost');
         if (!up || !gateway) return;
-        reconcile(this.store, gateway, this.dialer, this.clock, logger)
+        reconcile(this.store, gateway, this.dialer, this.queueCalls, this.clock, logger)
           .catch((err) => logger.error('reconcile failed', { error: String(err) }))
           .finally(() => this.scheduler.poke());
       },

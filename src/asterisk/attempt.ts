@@ -1,7 +1,7 @@
 import type { IvrPrompts } from '../config/types';
 import { CallbackdError } from '../domain/errors';
 import type { Outcome } from '../domain/types';
-import { PbxDialError, type AttemptRef, type PbxListener } from '../pbx/gateway';
+import { PbxDialError, PbxUnavailableError, type AttemptRef, type PbxListener } from '../pbx/gateway';
 import { NOT_CONNECTED, toRequestError, type AriRest, type OriginateParams } from './ari-rest';
 import type { SessionDeps } from './caller-session';
 import type { ChannelHandler, EventRoutes } from './event-routes';
@@ -130,7 +130,7 @@ export abstract class AttemptBase<Stage extends string> {
   protected async originateFailure(err: unknown, channelId: string): Promise<Error | null> {
     const failure = toRequestError('channels.originate', err);
     if (failure.unanswered) {
-      if (failure.reason === NOT_CONNECTED) return new CallbackdError('pbx_unavailable', 'Asterisk is not connected');
+      if (failure.reason === NOT_CONNECTED) return new PbxUnavailableError('Asterisk is not connected: nothing was dialled');
       const channel = await this.deps.rest.getChannel(channelId).catch(() => undefined);
       if (channel) return null;
       if (channel === undefined) return new CallbackdError('pbx_unavailable', `originate unanswered: ${failure.reason}`);

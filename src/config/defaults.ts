@@ -91,4 +91,5 @@ export const DEFAULTS: Config = {
     prompts: DEFAULT_PROMPTS,
   },
   transitions: [DEFAULT_TRANSITION],
+  testing: { crashAt: '' },
 };

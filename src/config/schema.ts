@@ -1,6 +1,7 @@
 import { isSupportedCountry } from 'libphonenumber-js';
 import { DateTime, IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
+import { crashSpecProblem } from '../crash';
 import { MECHANISMS, OUTCOMES } from '../domain/types';
 import { DEFAULT_TRANSITION } from './defaults';
 
@@ -180,6 +181,7 @@ export const SCHEMA: SchemaNode = object({
     }),
   }),
   transitions: { kind: 'list', item: TRANSITION, itemDefault: DEFAULT_TRANSITION },
+  testing: object({ crashAt: str({ check: crashSpecProblem }) }),
 });
 
 export interface KeyInfo {

@@ -20,6 +20,8 @@ export interface Config {
   ivr: IvrConfig;
   /** The rules mapping calls of a source queue to callbacks in a target queue (PRODUCT section 3). */
   transitions: readonly TransitionRule[];
+  /** For crash tests only: the daemon kills itself at a named crash point (src/crash.ts). */
+  testing: { crashAt: string };
 }
 
 export interface LogConfig {

@@ -32,6 +32,8 @@ export interface CallbackChange {
   endAttempt?: { id: string; outcome: Outcome; detail?: string | null };
   /** Set references on an open attempt (for example the customer channel id before dialling). */
   updateAttempt?: { id: string; placeholderRef?: string | null; customerRef?: string | null };
+  /** An open attempt the PBX never received (it was not connected): removed, as if never started. */
+  withdrawAttempt?: string;
   events?: NewEvent[];
 }
 
@@ -87,6 +89,8 @@ export interface CallbackStore {
   dueForExpiry(now: number, limit: number): Callback[];
 
   openAttempts(): Attempt[];
+  /** Scheduled callbacks holding a caller's place (no due time) with no open attempt: their placeholder is missing. */
+  heldPlacesWithoutPlaceholder(): Callback[];
   attemptsOf(callbackId: string): Attempt[];
   getAttempt(id: string): Attempt | null;
   eventsOf(callbackId: string): CallEvent[];
@@ -95,6 +99,10 @@ export interface CallbackStore {
   upsertCall(call: CallRecord): void;
   getCall(id: string): CallRecord | null;
   waitingCalls(queue?: string): CallRecord[];
+  /** Record why an abandoned call did or did not become a LostShift callback. */
+  decideLostCall(id: string, decision: string): void;
+  /** Abandoned calls whose LostShift decision was never recorded (the daemon died in between). */
+  undecidedLostCalls(limit: number): CallRecord[];
   callbacksOfCall(callId: string): Callback[];
   eventsOfCall(callId: string): CallEvent[];
   appendEvents(at: number, events: NewEvent[]): void;

@@ -112,4 +112,6 @@ export interface CallRecord {
   position: number | null;
   waitSeconds: number | null;
   form: Form;
+  /** Abandoned calls: why it did or did not become a LostShift callback; null = not decided yet. */
+  lostDecision?: string | null;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { Config, TransitionRule } from '../config/types';
+import { crashPoint } from '../crash';
 import type { Clock } from '../domain/clock';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors';
 import { nextStatus, type LifecycleEvent } from '../domain/lifecycle';
@@ -154,7 +155,10 @@ export class Callbacks {
     const next = this.store.commit({ callbackId: callback.id, at: this.clock.now(), from: callback.status, event, to, version: callback.version, ...change });
     this.logFor(next).info(`${callback.status} -[${event}]-> ${to}`);
     if (next.dueAt !== null && next.status === 'Scheduled') this.onDue(next.dueAt);
-    if (TERMINAL_STATUSES.has(to)) this.hooks.onSettled?.(next);
+    if (TERMINAL_STATUSES.has(to)) {
+      crashPoint('callback-settled');
+      this.hooks.onSettled?.(next);
+    }
     return next;
   }
 

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { Config, TransitionRule } from '../config/types';
 import type { Clock } from '../domain/clock';
+import { crashPoint } from '../crash';
 import { CallbackdError, ConflictError } from '../domain/errors';
 import { dialString } from '../domain/number';
 import { decideAfterAttempt } from '../domain/retry';
 import type { CallbackStore } from '../domain/store';
 import { TERMINAL_STATUSES, type Attempt, type Callback, type DialMode, type Outcome } from '../domain/types';
-import { PbxDialError, type AttemptPlan, type AttemptRef, type DialTarget, type PbxGateway } from '../pbx/gateway';
+import { PbxDialError, PbxUnavailableError, type AttemptPlan, type AttemptRef, type DialTarget, type PbxGateway } from '../pbx/gateway';
 import type { Callbacks } from './callbacks';
 
 interface Active {
@@ -15,6 +16,15 @@ interface Active {
   queue: string;
   /** Counted against the concurrency limits (scheduled attempts; not delay-0 places held for callers). */
   counted: boolean;
+  /** The per-queue limit of the callback's own transition (wildcard transitions included). */
+  limit: number;
+}
+
+/** A withdrawn attempt's callback is due again this much later, so a flapping link cannot spin. */
+const WITHDRAWN_RETRY_MS = 5_000;
+
+export function refOf(attempt: Attempt): AttemptRef {
+  return { attemptId: attempt.id, callbackId: attempt.callbackId, placeholderRef: attempt.placeholderRef, customerRef: attempt.customerRef };
 }
 
 /**
@@ -43,14 +53,15 @@ export class Dialer {
   }
 
   capacity(): { free: number; fullQueues: string[] } {
-    const perQueue = new Map<string, number>();
+    const perQueue = new Map<string, { n: number; limit: number }>();
     let total = 0;
     for (const a of this.active.values()) {
       if (!a.counted) continue;
       total++;
-      perQueue.set(a.queue, (perQueue.get(a.queue) ?? 0) + 1);
+      const q = perQueue.get(a.queue) ?? { n: 0, limit: a.limit };
+      perQueue.set(a.queue, { n: q.n + 1, limit: Math.min(q.limit, a.limit) });
     }
-    const fullQueues = [...perQueue].filter(([queue, n]) => n >= this.queueLimit(queue)).map(([queue]) => queue);
+    const fullQueues = [...perQueue].filter(([, q]) => q.n >= q.limit).map(([queue]) => queue);
     return { free: this.config.scheduler.maxConcurrent - total, fullQueues };
   }
 
@@ -71,9 +82,16 @@ export class Dialer {
     await this.begin(callback, this.callbacks.ruleOf(callback), 'agent-first', callback.queuePosition ?? 1, false);
   }
 
-  private queueLimit(queue: string): number {
-    const rule = this.config.transitions.find((r) => r.targetQueue === queue) ?? this.config.transitions.find((r) => r.sourceQueue === queue);
-    return rule?.maxConcurrent ?? Number.POSITIVE_INFINITY;
+  private limitOf(callback: Callback): number {
+    try {
+      return this.callbacks.ruleOf(callback).maxConcurrent ?? Number.POSITIVE_INFINITY;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  }
+
+  private track(attemptId: string, callback: Callback, counted: boolean): void {
+    this.active.set(attemptId, { callbackId: callback.id, queue: callback.queue, counted, limit: this.limitOf(callback) });
   }
 
   private async begin(claimed: Callback, rule: TransitionRule, mode: DialMode, position: number, counted: boolean): Promise<void> {
@@ -114,14 +132,45 @@ export class Dialer {
       }
       throw err;
     }
-    this.active.set(attemptId, { callbackId: callback.id, queue: callback.queue, counted });
+    this.track(attemptId, callback, counted);
+    crashPoint('attempt-written');
     const plan = this.plan(callback, rule, ref, mode, position, endpoint);
     log.info(`attempt ${seq} started (${mode})`, { attemptId });
+    await this.startOnPbx(plan);
+  }
+
+  /** Ask the PBX; a refusal is the attempt's outcome, a PBX that could not be asked withdraws it. */
+  private async startOnPbx(plan: AttemptPlan): Promise<void> {
     try {
-      await this.gateway.startAttempt(plan);
+      await (this.gateway as PbxGateway).startAttempt(plan);
     } catch (err) {
+      if (err instanceof PbxUnavailableError) return this.withdraw(plan, err.message);
       const outcome: Outcome = err instanceof PbxDialError ? err.outcome : 'failed';
-      this.attemptEnded(ref, outcome, (err as Error).message);
+      this.attemptEnded(plan, outcome, (err as Error).message);
+    }
+  }
+
+  /**
+   * The PBX never received the attempt: it is removed and the callback stands as before, due again
+   * shortly (a held place is put back by the next reconnect). An outage does not eat attempts.
+   */
+  private withdraw(ref: AttemptRef, reason: string): void {
+    const wasActive = this.active.delete(ref.attemptId);
+    try {
+      const attempt = this.store.getAttempt(ref.attemptId);
+      const callback = this.store.get(ref.callbackId);
+      if (!attempt || attempt.endedAt !== null || !callback) return;
+      const held = callback.dueAt === null && callback.queuePosition !== null && callback.status === 'Scheduled';
+      const change = {
+        withdrawAttempt: attempt.id,
+        set: { attempts: attempt.seq - 1, claimOwner: null, claimUntil: null, ...(held ? {} : { dueAt: this.clock.now() + WITHDRAWN_RETRY_MS }) },
+        events: [{ type: 'Note' as const, callbackId: callback.id, data: { attemptId: attempt.id, withdrawn: reason } }],
+      };
+      this.callbacks.logFor(callback).warn(`attempt ${attempt.seq} withdrawn: ${reason}`, { attemptId: attempt.id });
+      if (callback.status === 'Dialing') this.callbacks.apply(callback, 'retry', change);
+      else this.callbacks.update(callback, change);
+    } finally {
+      if (wasActive) this.afterEnd();
     }
   }
 
@@ -133,7 +182,7 @@ export class Dialer {
   adopt(attempt: Attempt): void {
     const callback = this.store.get(attempt.callbackId);
     if (!callback || this.active.has(attempt.id)) return;
-    this.active.set(attempt.id, { callbackId: callback.id, queue: callback.queue, counted: callback.queuePosition === null });
+    this.track(attempt.id, callback, callback.queuePosition === null);
   }
 
   /** A held place vanished while nobody watched: a new placeholder takes `position` for the same attempt. */
@@ -142,12 +191,22 @@ export class Dialer {
     const rule = this.callbacks.ruleOf(callback);
     const ref: AttemptRef = { attemptId: attempt.id, callbackId: callback.id, placeholderRef: `cbph-${attempt.id}-${this.clock.now()}`, customerRef: attempt.customerRef ?? `cbcu-${attempt.id}` };
     this.callbacks.update(callback, { updateAttempt: { id: attempt.id, placeholderRef: ref.placeholderRef }, events: [{ type: 'Note', callbackId: callback.id, data: { attemptId: attempt.id, requeuedAt: position } }] });
-    this.active.set(attempt.id, { callbackId: callback.id, queue: callback.queue, counted: false });
-    try {
-      await this.gateway.startAttempt(this.plan(callback, rule, ref, 'agent-first', position, dialString(rule.endpoint, callback.number)));
-    } catch (err) {
-      this.attemptEnded(ref, err instanceof PbxDialError ? err.outcome : 'failed', (err as Error).message);
+    this.track(attempt.id, callback, callback.queuePosition === null);
+    await this.startOnPbx(this.plan(callback, rule, ref, 'agent-first', position, dialString(rule.endpoint, callback.number)));
+  }
+
+  /**
+   * A held place with no placeholder at all (its attempt was withdrawn, or the process died before
+   * starting it): a new one takes the place, or, if the caller never confirmed, the place is given up.
+   */
+  async holdAgain(callback: Callback, position: number): Promise<void> {
+    if (this.unconfirmedHold(callback)) {
+      this.callbacks.logFor(callback).warn('the caller did not confirm their number before the daemon restarted: place given up');
+      this.callbacks.cancel(callback.id, 'daemon', 'the caller did not confirm their number before the daemon restarted');
+      return;
     }
+    this.callbacks.logFor(callback).warn(`held place had no placeholder: queuing one at position ${position}`);
+    await this.begin(callback, this.callbacks.ruleOf(callback), 'agent-first', position, false);
   }
 
   /**
@@ -236,12 +295,41 @@ export class Dialer {
 
   /** The callback was settled by someone else: let go of its placeholder, if one waits. */
   release(callback: Callback): void {
-    if (!this.gateway) return;
     for (const attempt of this.store.attemptsOf(callback.id)) {
-      if (attempt.endedAt !== null || attempt.placeholderRef === null) continue;
-      const ref = { attemptId: attempt.id, callbackId: callback.id, placeholderRef: attempt.placeholderRef, customerRef: attempt.customerRef };
-      this.gateway.abandonAttempt(ref).catch((err) => this.logger.warn('could not remove placeholder', { callbackId: callback.id, error: String(err) }));
+      if (attempt.endedAt !== null) continue;
+      this.releaseAttempt(callback, attempt).catch((err) =>
+        this.logger.warn('could not remove the placeholder yet; retried at the next reconnect or sweep', { callbackId: callback.id, error: String(err) }),
+      );
     }
+  }
+
+  /**
+   * Every open attempt of a callback that is already settled stands for a placeholder nobody
+   * wants: an agent would ring it, ahead of real callers. Derived from the store, so it runs at
+   * every (re)connect and sweep until the PBX confirms each one is gone.
+   */
+  async releaseSettled(): Promise<number> {
+    if (!this.canDial()) return 0;
+    let released = 0;
+    for (const attempt of this.store.openAttempts()) {
+      const callback = this.store.get(attempt.callbackId);
+      if (!callback || !TERMINAL_STATUSES.has(callback.status)) continue;
+      try {
+        await this.releaseAttempt(callback, attempt);
+        released++;
+      } catch (err) {
+        this.callbacks.logFor(callback).warn('could not remove the placeholder of a settled callback; will retry', { attemptId: attempt.id, error: String(err) });
+      }
+    }
+    return released;
+  }
+
+  private async releaseAttempt(callback: Callback, attempt: Attempt): Promise<void> {
+    if (!this.gateway) return;
+    const ref = refOf(attempt);
+    await this.gateway.abandonAttempt(ref);
+    // The PBX confirmed: the attempt is over (an adapter that followed it may have said so already).
+    this.attemptEnded(ref, 'agent_unanswered', `placeholder removed: the callback is ${callback.status}`);
   }
 
   activeCount(): number {

@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import type { Config } from '../config/types';
 import type { Clock } from '../domain/clock';
+import { crashPoint } from '../crash';
 import { CallbackdError } from '../domain/errors';
 import { normaliseNumber } from '../domain/number';
 import type { CallbackStore } from '../domain/store';
@@ -47,11 +48,35 @@ export class QueueCalls {
     if (neglected.length > 0) log.info(`caller got through: ${neglected.length} pending callback(s) Neglected`, { callbackIds: neglected.map((c) => c.id) });
   }
 
+  /** A waiting call that an agent answered while the daemon could not see it (reconcile learned it). */
+  servedUnseen(call: CallRecord): void {
+    const at = this.clock.now();
+    this.served({ callId: call.id, queue: call.queue ?? '', number: call.number, at });
+    this.gone({ callId: call.id, queue: call.queue ?? '', at, how: 'served', position: null, waitSeconds: null });
+  }
+
   gone(e: QueueCallGone): void {
     const before = this.store.getCall(e.callId);
     const result = e.how === 'served' || before?.result === 'served' ? 'served' : e.how === 'abandoned' ? 'abandoned' : before?.result === 'callback' ? 'callback' : 'left';
-    const call = this.update(e.callId, e.queue, { result, endedAt: e.at, position: e.position, waitSeconds: e.waitSeconds });
-    if (result === 'abandoned') this.lost(call, e);
+    const call = this.update(e.callId, e.queue, { result, endedAt: before?.endedAt ?? e.at, position: e.position ?? before?.position ?? null, waitSeconds: e.waitSeconds ?? before?.waitSeconds ?? null });
+    if (result !== 'abandoned' || call.lostDecision) return;
+    crashPoint('call-abandoned');
+    this.decideLost(call);
+  }
+
+  /**
+   * Abandoned calls whose decision the previous process did not live to record: the abandon was
+   * durable, so the decision is taken again (at most once: a callback already made for the call
+   * is found, not made twice).
+   */
+  decideUndecided(): number {
+    let decided = 0;
+    for (;;) {
+      const batch = this.store.undecidedLostCalls(100);
+      for (const call of batch) this.decideLost(call);
+      decided += batch.length;
+      if (batch.length < 100) return decided;
+    }
   }
 
   /** The caller chose the CallBack node: their queue call ends as 'callback', not as lost. */
@@ -60,41 +85,60 @@ export class QueueCalls {
     if (call) this.store.upsertCall({ ...call, result: 'callback' });
   }
 
-  private lost(call: CallRecord, e: QueueCallGone): void {
-    const log = this.logger.child({ callId: call.id, queue: e.queue });
-    const rule = this.callbacks.ruleForOrNull(e.queue, 'LostShift');
+  private decideLost(call: CallRecord): void {
+    let decision: string;
+    try {
+      decision = this.lost(call);
+    } catch (err) {
+      // A broken rule or store hiccup must not leave the call undecided forever, nor stop the others.
+      this.logger.error('LostShift decision failed', { callId: call.id, queue: call.queue, error: String((err as Error).stack ?? err) });
+      decision = `error: ${(err as Error).message}`;
+    }
+    this.store.decideLostCall(call.id, decision);
+  }
+
+  /** Whether the abandoned call becomes a LostShift callback; returns the reason, for the grid of calls. */
+  private lost(call: CallRecord): string {
+    const queue = call.queue ?? '';
+    const log = this.logger.child({ callId: call.id, queue });
+    if (this.store.callbacksOfCall(call.id).length > 0 || this.store.eventsOfCall(call.id).some((e) => e.type === 'LostCall')) {
+      return 'shifted';
+    }
+    const rule = this.callbacks.ruleForOrNull(queue, 'LostShift');
     if (!rule) {
       log.info('abandoned call: no transition enables LostShift for this queue');
-      return;
+      return 'no transition enables LostShift';
     }
-    const waited = e.waitSeconds ?? Math.round((e.at - call.enteredAt) / 1000);
+    const waited = call.waitSeconds ?? Math.round(((call.endedAt ?? this.clock.now()) - call.enteredAt) / 1000);
     if (waited < rule.minWaitSeconds) {
       log.info(`abandoned after ${waited}s, under minWaitSeconds ${rule.minWaitSeconds}: not a lost call`);
-      return;
+      return `waited ${waited}s, under minWaitSeconds ${rule.minWaitSeconds}`;
     }
     if (!call.number) {
       log.info('abandoned call from an anonymous caller: no callback possible');
-      return;
+      return 'anonymous caller';
     }
-    if (this.callbacks.isFull(rule, e.queue)) {
+    if (this.callbacks.isFull(rule, queue)) {
       log.warn(`abandoned call not shifted: queue has ${rule.maxPending} pending callbacks (maxPending)`);
-      return;
+      return `maxPending ${rule.maxPending} reached`;
     }
     try {
-      this.callbacks.request({
+      const { merged } = this.callbacks.request({
         number: call.number,
-        queue: e.queue,
+        queue,
         mechanism: 'LostShift',
         originCallId: call.id,
         birthEvent: 'LostCall',
         shifted: true,
         form: call.form,
         by: 'pbx',
-        note: `lost after ${waited}s at position ${e.position ?? '?'}`,
+        note: `lost after ${waited}s at position ${call.position ?? '?'}`,
       });
+      return merged ? 'shifted (merged into a pending callback)' : 'shifted';
     } catch (err) {
       if (!(err instanceof CallbackdError)) throw err;
       log.warn(`abandoned call not shifted: ${err.message}`);
+      return `refused: ${err.message}`;
     }
   }
 
@@ -118,7 +162,7 @@ export class QueueCalls {
 
   /** Calls are kept with E.164 numbers so exclusion compares like with like; anything else stays as the PBX gave it. */
   private e164OrRaw(raw: string | null): string | null {
-    if (raw === null) return null;
+    if (typeof raw !== 'string') return null;
     try {
       return normaliseNumber(raw, this.config.defaultCountry);
     } catch {

@@ -1,13 +1,10 @@
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock';
 import type { CallbackStore } from '../domain/store';
-import type { Attempt, Callback, CallRecord } from '../domain/types';
-import type { AttemptRef, PbxGateway } from '../pbx/gateway';
-import type { Dialer } from './dialer';
-
-function refOf(attempt: Attempt): AttemptRef {
-  return { attemptId: attempt.id, callbackId: attempt.callbackId, placeholderRef: attempt.placeholderRef, customerRef: attempt.customerRef };
-}
+import { TERMINAL_STATUSES, type Callback, type CallRecord } from '../domain/types';
+import type { PbxGateway } from '../pbx/gateway';
+import { refOf, type Dialer } from './dialer';
+import type { QueueCalls } from './queue-calls';
 
 /**
  * The place a held callback should take now: one behind every caller still waiting who entered
@@ -22,32 +19,46 @@ export function rightPlace(callback: Pick<Callback, 'originCallId' | 'queue'>, o
 /**
  * After the PBX link comes back, or the daemon restarts: attempts whose channels vanished get an
  * outcome and follow the retry rules; placeholders that vanished before an agent took them are
- * put back where they belong; calls that ended unseen are closed.
+ * put back where they belong; calls that ended unseen are closed; placeholders of callbacks
+ * settled meanwhile are removed; held places left without a placeholder get one again.
  */
-export async function reconcile(store: CallbackStore, gateway: PbxGateway, dialer: Dialer, clock: Clock, logger: Logger): Promise<void> {
+export async function reconcile(store: CallbackStore, gateway: PbxGateway, dialer: Dialer, queueCalls: QueueCalls, clock: Clock, logger: Logger): Promise<void> {
   const open = store.openAttempts();
   const waiting = store.waitingCalls();
   const result = await gateway.reconcile({ attempts: open.map(refOf), waitingCallIds: waiting.map((c) => c.id) });
+  const served = new Set(result.servedCallIds ?? []);
   for (const id of result.goneCallIds) {
     const call = waiting.find((c) => c.id === id);
-    if (call) store.upsertCall({ ...call, result: 'left', endedAt: call.endedAt ?? clock.now() });
+    if (!call) continue;
+    if (served.has(id)) queueCalls.servedUnseen(call);
+    else store.upsertCall({ ...call, result: 'left', endedAt: call.endedAt ?? clock.now() });
   }
   const stillWaiting = store.waitingCalls();
   const goneIds = new Set(result.goneAttempts.map((g) => g.attemptId));
-  for (const attempt of open) if (!goneIds.has(attempt.id)) dialer.adopt(attempt);
+  for (const attempt of open) {
+    const callback = store.get(attempt.callbackId);
+    if (!goneIds.has(attempt.id) && callback && !TERMINAL_STATUSES.has(callback.status)) dialer.adopt(attempt);
+  }
   dialer.giveUpUnconfirmedHolds(open);
   for (const gone of result.goneAttempts) {
     const attempt = open.find((a) => a.id === gone.attemptId);
     if (!attempt) continue;
     const callback = store.get(attempt.callbackId);
     const log = logger.child({ callbackId: attempt.callbackId, queue: callback?.queue });
-    if (gone.stage === 'placeholder' && callback && callback.status === 'Scheduled' && callback.queuePosition !== null) {
-      const position = rightPlace(callback, callback.originCallId ? store.getCall(callback.originCallId) : null, stillWaiting);
+    if (gone.stage === 'placeholder' && callback && callback.status === 'Scheduled') {
+      // Nobody was dialled: the place is put back for the same attempt, which an outage must not cost.
+      const position = callback.queuePosition === null ? 1 : rightPlace(callback, callback.originCallId ? store.getCall(callback.originCallId) : null, stillWaiting);
       log.warn(`placeholder vanished while the daemon or the PBX link was down: putting it back at position ${position}`);
       await dialer.requeue(callback, attempt, position);
       continue;
     }
     log.warn(`attempt ${attempt.seq} lost its channels while the daemon or the PBX link was down: outcome ${gone.outcome}`);
-    dialer.attemptEnded(refOf(attempt), gone.outcome, 'channel gone after a reconnect or restart');
+    dialer.attemptEnded(refOf(attempt), gone.outcome, gone.outcome === 'answered' ? 'the customer talked to an agent while the daemon or the PBX link was down' : 'channel gone after a reconnect or restart');
+  }
+  const released = await dialer.releaseSettled();
+  if (released > 0) logger.warn(`removed ${released} placeholder(s) of callbacks settled while the PBX could not be reached`);
+  for (const callback of store.heldPlacesWithoutPlaceholder()) {
+    const position = rightPlace(callback, callback.originCallId ? store.getCall(callback.originCallId) : null, store.waitingCalls());
+    await dialer.holdAgain(callback, position);
   }
 }

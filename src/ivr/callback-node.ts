@@ -83,7 +83,8 @@ export class CallbackNode {
       settle(held !== null);
     } else {
       held = req.delayMinutes === 0 ? this.create(req, number, { holdPlace: place }) : this.create(req, number, { delayMinutes: req.delayMinutes });
-      if (held) this.confirmed(held);
+      // The confirmation moves the callback's version: the place is held with the callback as it now is.
+      if (held) held = this.confirmed(held);
       if (held && req.delayMinutes === 0 && held.dueAt === null && held.attempts === 0) await this.dialer.holdPlace(held, Promise.resolve(true));
     }
     if (!held) {

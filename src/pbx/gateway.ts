@@ -136,6 +136,8 @@ export interface ReconcileResult {
   /** Attempts whose channels are gone, with what the adapter could tell of the outcome. */
   goneAttempts: Array<{ attemptId: string; stage: 'placeholder' | 'customer'; outcome: Outcome }>;
   goneCallIds: string[];
+  /** Of the gone calls, those the PBX says an agent answered (the daemon did not see it happen). */
+  servedCallIds?: string[];
 }
 
 export interface PbxListener {
@@ -164,6 +166,17 @@ export class PbxDialError extends Error {
   ) {
     super(message);
     this.name = 'PbxDialError';
+  }
+}
+
+/**
+ * The request never reached the PBX (it was not connected): nothing was dialled, so the attempt
+ * is withdrawn rather than counted.
+ */
+export class PbxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PbxUnavailableError';
   }
 }
 

@@ -143,7 +143,8 @@ export class Commits {
   }
 
   private writeAttempt(change: CallbackChange, callbackId: string): void {
-    const { startAttempt, updateAttempt, endAttempt } = change;
+    const { startAttempt, updateAttempt, endAttempt, withdrawAttempt } = change;
+    if (withdrawAttempt) this.history.withdrawAttempt(callbackId, withdrawAttempt);
     if (startAttempt) {
       if (startAttempt.callbackId !== callbackId) {
         throw new Error(`attempt ${startAttempt.id} belongs to ${startAttempt.callbackId}, not ${callbackId}`);

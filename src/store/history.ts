@@ -25,6 +25,7 @@ export class History {
   private readonly attempt: Statement<[string], AttemptRow>;
   private readonly attemptsByCallback: Statement<[string], AttemptRow>;
   private readonly open: Statement<[], AttemptRow>;
+  private readonly dropOpenAttempt: Statement<{ id: string; callback_id: string }>;
 
   constructor(db: Db) {
     this.insertEvent = db.prepare(
@@ -46,6 +47,7 @@ export class History {
     this.attempt = db.prepare('SELECT * FROM attempts WHERE id = ?');
     this.attemptsByCallback = db.prepare('SELECT * FROM attempts WHERE callback_id = ? ORDER BY seq');
     this.open = db.prepare('SELECT * FROM attempts WHERE ended_at IS NULL ORDER BY started_at');
+    this.dropOpenAttempt = db.prepare('DELETE FROM attempts WHERE id = @id AND callback_id = @callback_id AND ended_at IS NULL');
   }
 
   /** `callbackId` fills in events that leave theirs undefined (null stays null). */
@@ -90,6 +92,11 @@ export class History {
 
   endAttempt(callbackId: string, id: string, at: number, outcome: Outcome, detail: string | null): void {
     const result = this.endOpenAttempt.run({ id, callback_id: callbackId, ended_at: at, outcome, detail });
+    if (result.changes !== 1) throw new ConflictError(`attempt ${id} of callback ${callbackId} is not open`);
+  }
+
+  withdrawAttempt(callbackId: string, id: string): void {
+    const result = this.dropOpenAttempt.run({ id, callback_id: callbackId });
     if (result.changes !== 1) throw new ConflictError(`attempt ${id} of callback ${callbackId} is not open`);
   }
 

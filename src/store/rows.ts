@@ -55,6 +55,7 @@ export interface CallRow {
   position: number | null;
   wait_seconds: number | null;
   form: string;
+  lost_decision: string | null;
 }
 
 export const CALLBACK_COLUMNS =
@@ -155,6 +156,7 @@ export function toCall(row: CallRow): CallRecord {
     position: row.position,
     waitSeconds: row.wait_seconds,
     form: parseObject<Form>(row.form),
+    lostDecision: row.lost_decision ?? null,
   };
 }
 
@@ -169,5 +171,6 @@ export function callParams(call: CallRecord): CallRow {
     position: call.position,
     wait_seconds: call.waitSeconds,
     form: JSON.stringify(call.form ?? {}),
+    lost_decision: call.lostDecision ?? null,
   };
 }

@@ -23,6 +23,7 @@ export class SqliteStore implements CallbackStore {
   private readonly pendingCount: Statement<[string], { n: number }>;
   private readonly shiftedScheduled: Statement<[string], CallbackRow>;
   private readonly ofCall: Statement<{ call: string }, CallbackRow>;
+  private readonly heldWithout: Statement<[], CallbackRow>;
   private readonly commitTx: Transaction<(change: CallbackChange) => Callback>;
   private readonly createTx: Transaction<
     (callback: NewCallback, events: NewEvent[], merge: (existing: Callback) => CallbackChange) => CreateResult
@@ -45,6 +46,11 @@ export class SqliteStore implements CallbackStore {
       SELECT * FROM callbacks
        WHERE origin_call_id = @call
           OR id IN (SELECT callback_id FROM events WHERE call_id = @call AND callback_id IS NOT NULL)
+       ORDER BY created_at, id`);
+    this.heldWithout = db.prepare(`
+      SELECT * FROM callbacks AS c INDEXED BY callbacks_held
+       WHERE status = 'Scheduled' AND due_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.callback_id = c.id AND a.ended_at IS NULL)
        ORDER BY created_at, id`);
     this.commitTx = db.transaction((change: CallbackChange) => this.commits.commit(change));
     this.createTx = db.transaction((callback, events, merge) => this.commits.createOrMerge(callback, events, merge));
@@ -139,6 +145,10 @@ export class SqliteStore implements CallbackStore {
     return this.history.openAttempts();
   }
 
+  heldPlacesWithoutPlaceholder(): Callback[] {
+    return this.heldWithout.all().map(toCallback);
+  }
+
   attemptsOf(callbackId: string): Attempt[] {
     return this.history.attemptsOf(callbackId);
   }
@@ -165,6 +175,14 @@ export class SqliteStore implements CallbackStore {
 
   waitingCalls(queue?: string): CallRecord[] {
     return this.calls.waitingCalls(queue);
+  }
+
+  decideLostCall(id: string, decision: string): void {
+    this.calls.decideLostCall(id, decision);
+  }
+
+  undecidedLostCalls(limit: number): CallRecord[] {
+    return this.calls.undecidedLostCalls(limit);
   }
 
   callbacksOfCall(callId: string): Callback[] {

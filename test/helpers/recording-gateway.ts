@@ -9,6 +9,7 @@ export class RecordingGateway implements PbxGateway {
   readonly abandoned: AttemptRef[] = [];
   reconcileAnswer: ReconcileResult = { goneAttempts: [], goneCallIds: [] };
   failNextStart: Error | null = null;
+  failNextAbandon: Error | null = null;
 
   async start(listener: PbxListener): Promise<void> {
     this.listener = listener;
@@ -24,6 +25,9 @@ export class RecordingGateway implements PbxGateway {
     if (err) throw err;
   }
   async abandonAttempt(ref: AttemptRef): Promise<void> {
+    const err = this.failNextAbandon;
+    this.failNextAbandon = null;
+    if (err) throw err;
     this.abandoned.push(ref);
   }
   async reconcile(_req: ReconcileRequest): Promise<ReconcileResult> {

@@ -211,7 +211,7 @@ describe('store: callbacks, commits and merges', () => {
   });
 
   it('keeps calls and relates them to callbacks and events', () => {
-    const call = { id: 'call-7', number: '+33155500077', queue: 'support', enteredAt: T0, endedAt: null, result: 'waiting' as const, position: 3, waitSeconds: null, form: { lang: 'fr' } };
+    const call = { id: 'call-7', number: '+33155500077', queue: 'support', enteredAt: T0, endedAt: null, result: 'waiting' as const, position: 3, waitSeconds: null, form: { lang: 'fr' }, lostDecision: null };
     store.upsertCall(call);
     assert.deepStrictEqual(store.waitingCalls('support'), [call]);
     store.upsertCall({ ...call, result: 'abandoned', endedAt: T0 + 90_000, waitSeconds: 90 });
