@@ -107,7 +107,8 @@ export class Daemon {
 
   /**
    * The CLI writes to the same file from another process. SQLite's data_version changes when
-   * another connection commits: a cheap check, not a scan, that re-arms the scheduler.
+   * another connection commits: a cheap check, not a scan, that re-arms the scheduler and lets go
+   * of placeholders of callbacks settled there (a held place cancelled from the command line).
    */
   private watchForOtherWriters(): void {
     const every = this.opts.watchMs ?? 1000;
@@ -118,6 +119,7 @@ export class Daemon {
       if (version === this.dataVersion) return;
       this.dataVersion = version;
       this.scheduler.poke();
+      this.dialer.releaseSettled().catch((err) => this.opts.logger.warn('could not remove placeholders of settled callbacks', { error: String(err) }));
     }, every);
     this.watchTimer.unref();
   }

@@ -9,7 +9,7 @@ import { AriConnection } from './connection';
 import { dialOf } from './customer-dial';
 import { CustomerFirstAttempt } from './customer-first';
 import { EventRoutes } from './event-routes';
-import type { AriEvent, StasisStart } from './events';
+import type { AriChannel, AriEvent, StasisStart } from './events';
 import { runCallbackNode } from './ivr-callback';
 import { describeError, type AdapterLogger } from './logging';
 import { QueueObserver } from './observe';
@@ -65,6 +65,8 @@ export class AriGateway implements PbxGateway {
   private readonly routes: EventRoutes;
   private readonly attempts = new Map<string, AttemptBase<string>>();
   private readonly orphans = new Map<string, NodeJS.Timeout>();
+  /** Callers in a CallBack node dialog of this process. */
+  private readonly inCallbackNode = new Set<string>();
   private wiring: { listener: PbxListener; observer: QueueObserver; attemptDeps: AttemptDeps; session: SessionDeps } | null = null;
 
   constructor(private readonly opts: AriGatewayOptions) {
@@ -139,11 +141,30 @@ export class AriGateway implements PbxGateway {
         attemptDeps,
         observer,
         log: this.log,
+        app: this.opts.ari.app,
         known: (attemptId) => this.attempts.get(attemptId),
         register: (attempt) => this.attempts.set(attempt.ref.attemptId, attempt),
+        resumeCallbackNode: (channel, args) => {
+          if (this.inCallbackNode.has(channel.id)) return;
+          this.log.warn('caller left in the CallBack node by a previous process: starting the dialog again', { callId: channel.id });
+          this.callbackNode(channel, args);
+        },
       },
       open,
     );
+  }
+
+  async forgetCalls(callIds: readonly string[]): Promise<void> {
+    const { observer } = this.wired();
+    for (const callId of callIds) await observer.clearMark(callId);
+  }
+
+  private callbackNode(channel: AriChannel, args: readonly string[]): void {
+    const wiring = this.wired();
+    this.inCallbackNode.add(channel.id);
+    runCallbackNode({ ...wiring.session, listener: wiring.listener, formVariables: this.opts.formVariables, clock: this.opts.clock }, channel, args)
+      .catch((err: unknown) => this.log.error('CallBack node failed', { callId: channel.id, error: describeError(err) }))
+      .finally(() => this.inCallbackNode.delete(channel.id));
   }
 
   private wired(): NonNullable<AriGateway['wiring']> {
@@ -154,6 +175,7 @@ export class AriGateway implements PbxGateway {
   private onEvent(event: AriEvent): void {
     this.routes.deliver(event);
     if (event.type === 'StasisStart') this.dispatch(event);
+    else if (event.type === 'ChannelUserevent' && !this.routes.isWatched(event.channel.id)) this.wiring?.observer.unwatchedGone(event);
   }
 
   private dispatch(event: StasisStart): void {
@@ -167,9 +189,7 @@ export class AriGateway implements PbxGateway {
         wiring.observer.onStasisStart(channel, args).catch(failed('observe hop'));
         return;
       case 'callback':
-        runCallbackNode({ ...wiring.session, listener: wiring.listener, formVariables: this.opts.formVariables, clock: this.opts.clock }, channel, args).catch(
-          failed('CallBack node'),
-        );
+        if (!this.inCallbackNode.has(channel.id)) this.callbackNode(channel, args);
         return;
       case 'placeholder':
       case 'customer': {

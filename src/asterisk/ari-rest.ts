@@ -1,4 +1,4 @@
-import type { AriChannel } from './events';
+import { clip, MAX_TEXT_LENGTH, normaliseChannel, type AriChannel } from './events';
 
 /**
  * The ARI requests the adapter makes, over the operations ari-client builds from Asterisk's
@@ -13,10 +13,42 @@ export interface AriClientLike {
   bridges: Record<string, (params: Record<string, unknown>) => PromiseLike<unknown>>;
   applications: Record<string, (params: Record<string, unknown>) => PromiseLike<unknown>>;
   playbacks: Record<string, (params: Record<string, unknown>) => PromiseLike<unknown>>;
+  asterisk: Record<string, (params: Record<string, unknown>) => PromiseLike<unknown>>;
 }
 
 /** The reason of a request refused locally because no ARI connection is up. */
 export const NOT_CONNECTED = 'not connected';
+
+/** Every operation AriRest calls: an API description without one of them is not usable. */
+const REQUIRED_OPERATIONS: Record<keyof AriClientLike, readonly string[]> = {
+  channels: ['originate', 'get', 'list', 'getChannelVar', 'hangup', 'answer', 'continueInDialplan', 'play'],
+  bridges: ['create', 'get', 'addChannel', 'destroy'],
+  applications: ['subscribe'],
+  playbacks: ['stop'],
+  asterisk: ['getGlobalVar', 'setGlobalVar'],
+};
+
+/** `resource.operation` names the client lacks (a description that loaded but is incomplete). */
+export function missingOperations(client: unknown): string[] {
+  const resources = (typeof client === 'object' && client !== null ? client : {}) as Record<string, unknown>;
+  const missing: string[] = [];
+  for (const [resource, operations] of Object.entries(REQUIRED_OPERATIONS)) {
+    const ops = resources[resource] as Record<string, unknown> | undefined;
+    for (const op of operations) if (typeof ops?.[op] !== 'function') missing.push(`${resource}.${op}`);
+  }
+  return missing;
+}
+
+/** Longest Asterisk message kept in an AriRequestError: a proxy's HTML error page is not a reason. */
+const MAX_REASON_LENGTH = 300;
+
+/**
+ * The body connection.ts hands ari-client in place of a 2xx answer it could not read (see the
+ * swagger-client guard there), so toRequestError can tell "answered, unreadable" from a refusal.
+ */
+export function unreadableAnswerBody(status: number | undefined, cause: string): string {
+  return JSON.stringify({ message: `the answer could not be read (${clip(cause, MAX_REASON_LENGTH)})`, status: status ?? null, callbackdUnreadable: true });
+}
 
 export class AriRequestError extends Error {
   constructor(
@@ -34,6 +66,8 @@ export class AriRequestError extends Error {
 
   /** The resource (channel, bridge, variable, playback) does not exist, or is no longer ours. */
   get gone(): boolean {
+    // No (readable) answer says nothing about the resource, whatever words the reason holds.
+    if (this.unanswered) return false;
     return this.status === 404 || this.status === 422 || /not found|not in stasis/i.test(this.reason);
   }
 }
@@ -71,12 +105,17 @@ export function toRequestError(operation: string, err: unknown): AriRequestError
 
   let reason = text;
   try {
-    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
-    if (typeof body.message === 'string') reason = body.message;
-    else if (typeof body.error === 'string') reason = body.error;
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown; status?: unknown; callbackdUnreadable?: unknown };
+    if (body?.callbackdUnreadable === true && typeof body.message === 'string') {
+      // The request went out and something came back: it may have happened (see `unanswered`).
+      return new AriRequestError(operation, typeof body.status === 'number' ? body.status : null, body.message, true);
+    }
+    if (typeof body?.message === 'string') reason = body.message;
+    else if (typeof body?.error === 'string') reason = body.error;
   } catch {
     // not a JSON body: keep the text as it is
   }
+  reason = clip(reason, MAX_REASON_LENGTH);
   if (status === null) status = inferStatus(reason);
   return new AriRequestError(operation, status, reason, false);
 }
@@ -113,19 +152,24 @@ export class AriRest {
 
   /** The channel, or null when Asterisk no longer has it. */
   async getChannel(channelId: string): Promise<AriChannel | null> {
+    let raw: unknown;
     try {
-      return (await this.call('channels', 'get', { channelId })) as AriChannel;
+      raw = await this.call('channels', 'get', { channelId });
     } catch (err) {
       if (err instanceof AriRequestError && err.status === 404) return null;
       throw err;
     }
+    // ari-client turns a `null` body into a channel with a made-up id; anything but the channel asked for is unreadable.
+    const channel = normaliseChannel(raw);
+    if (!channel || channel.id !== channelId) throw new AriRequestError('channels.get', 200, 'the answer is not the channel asked for', true);
+    return channel;
   }
 
   /** A channel variable or dialplan function; null when not set (404). */
   async getVariable(channelId: string, variable: string): Promise<string | null> {
     try {
-      const res = (await this.call('channels', 'getChannelVar', { channelId, variable })) as { value?: unknown };
-      return typeof res?.value === 'string' ? res.value : null;
+      const res = (await this.call('channels', 'getChannelVar', { channelId, variable })) as { value?: unknown } | null;
+      return typeof res?.value === 'string' ? clip(res.value, MAX_TEXT_LENGTH) : null;
     } catch (err) {
       if (err instanceof AriRequestError && /variable/i.test(err.reason) && err.status === 404) return null;
       throw err;
@@ -190,6 +234,41 @@ export class AriRest {
     } catch (err) {
       if (!(err instanceof AriRequestError && err.gone)) throw err;
     }
+  }
+
+  /** Every channel on Asterisk (reconcile looks for callers left in the application). */
+  async listChannels(): Promise<AriChannel[]> {
+    const list = await this.call('channels', 'list', {});
+    // Each entry is read like an event's channel: right types and sizes, unusable ones left out.
+    return Array.isArray(list) ? list.map((raw) => normaliseChannel(raw)).filter((c): c is AriChannel => c !== null) : [];
+  }
+
+  /** Whether the bridge exists; null when it does not. */
+  async bridgeExists(bridgeId: string): Promise<boolean> {
+    try {
+      await this.call('bridges', 'get', { bridgeId });
+      return true;
+    } catch (err) {
+      if (err instanceof AriRequestError && err.gone) return false;
+      throw err;
+    }
+  }
+
+  /** A global dialplan variable; null when unset or empty. */
+  async getGlobal(variable: string): Promise<string | null> {
+    try {
+      const answer = (await this.call('asterisk', 'getGlobalVar', { variable })) as { value?: unknown } | null;
+      const value = answer && typeof answer.value === 'string' ? answer.value : '';
+      return value === '' ? null : value;
+    } catch (err) {
+      if (err instanceof AriRequestError && err.gone) return null;
+      throw err;
+    }
+  }
+
+  /** Delete a global dialplan variable (a set without a value deletes it). */
+  async unsetGlobal(variable: string): Promise<void> {
+    await this.call('asterisk', 'setGlobalVar', { variable });
   }
 
   private call(resource: keyof AriClientLike, operation: string, params: Record<string, unknown>): Promise<unknown> {

@@ -93,16 +93,29 @@ export abstract class AttemptBase<Stage extends string> {
     if (this.settled) return;
     this.settled = true;
     this.outcome = outcome;
-    void this.accepted.then((ok) => {
-      if (!ok) return;
-      this.log.info('attempt ended', { outcome, detail });
-      try {
-        this.deps.listener.attemptEnded(this.ref, outcome, detail);
-      } catch (err) {
-        this.log.error('attemptEnded failed', { error: describeError(err) });
-      }
-    });
+    this.background(
+      'attempt end',
+      this.accepted.then(async (ok) => {
+        if (!ok) return;
+        this.log.info('attempt ended', { outcome, detail });
+        try {
+          this.deps.listener.attemptEnded(this.ref, outcome, detail);
+        } catch (err) {
+          this.log.error('attemptEnded failed', { error: describeError(err) });
+          return;
+        }
+        await this.afterReport();
+      }),
+    );
   }
+
+  /** Work started from an event handler: nothing awaits it, so its failure is logged here. */
+  protected background(what: string, work: Promise<unknown>): void {
+    work.catch((err: unknown) => this.log.error(`${what} failed`, { error: describeError(err) }));
+  }
+
+  /** After the outcome is recorded: what the attempt left on the PBX for a restart to read can go. */
+  protected async afterReport(): Promise<void> {}
 
   /** Reconcile returns the end to the engine itself: no attemptEnded for it. */
   protected silence(outcome: Outcome): void {

@@ -26,7 +26,9 @@ export class AriCallerSession implements CallerSession {
   private readonly buffered: string[] = [];
   private readonly onGone = new Set<() => void>();
   private onDigit: (() => void) | null = null;
-  private interruptPrompt: (() => void) | null = null;
+  private interruptPrompt: (() => Promise<void>) | null = null;
+  /** Moves when prompts are stopped from outside, so the rest of a play() in progress is skipped. */
+  private promptGeneration = 0;
   private readonly unwatch: () => void;
 
   constructor(
@@ -55,20 +57,32 @@ export class AriCallerSession implements CallerSession {
   }
 
   async play(prompts: readonly string[]): Promise<void> {
+    const generation = this.promptGeneration;
     for (const name of prompts) {
       this.ensurePresent();
-      if (this.buffered.length > 0) return;
+      if (this.buffered.length > 0 || generation !== this.promptGeneration) return;
       await this.playMedia(`sound:${name}`);
     }
     this.ensurePresent();
   }
 
+  /**
+   * Digits as one playback of the core sounds digits/N. Asterisk cannot stop a `digits:` playback
+   * (DELETE /playbacks answers "Could not stop playback" and every digit still plays), while a
+   * playback of sound files stops at once: a key pressed during the read-out cuts it short.
+   */
   async sayDigits(digits: string): Promise<void> {
     this.ensurePresent();
-    const sayable = digits.replace(/[^0-9A-Da-d*#]/g, '');
-    if (sayable === '' || this.buffered.length > 0) return;
-    await this.playMedia(`digits:${sayable}`);
+    const media = digitSounds(digits);
+    if (media.length === 0 || this.buffered.length > 0) return;
+    await this.playMedia(media.join(','));
     this.ensurePresent();
+  }
+
+  /** Stop the prompt playing now and skip the rest of the play() it belongs to. */
+  async stopPrompts(): Promise<void> {
+    this.promptGeneration++;
+    await this.interruptPrompt?.();
   }
 
   readDigits(opts: { max: number; terminator?: string; firstDigitMs: number; interDigitMs: number }): Promise<string> {
@@ -117,7 +131,7 @@ export class AriCallerSession implements CallerSession {
     switch (event.type) {
       case 'ChannelDtmfReceived':
         this.buffered.push(event.digit);
-        this.interruptPrompt?.();
+        void this.interruptPrompt?.();
         this.onDigit?.();
         return;
       case 'ChannelHangupRequest':
@@ -171,9 +185,9 @@ export class AriCallerSession implements CallerSession {
         else resolve();
       };
       const gone = () => finish(new CallerGoneError(this.callId));
-      const interrupt = () => {
+      const interrupt = async () => {
         finish();
-        rest.stopPlayback(playbackId).catch((err: unknown) => log.debug('stopping a prompt failed', { error: describeError(err) }));
+        await rest.stopPlayback(playbackId).catch((err: unknown) => log.debug('stopping a prompt failed', { error: describeError(err) }));
       };
       const limit = setTimeout(() => {
         log.warn('prompt did not report its end; going on', { media, playbackId });
@@ -191,4 +205,11 @@ export class AriCallerSession implements CallerSession {
       );
     });
   }
+}
+
+const DIGIT_SOUNDS: Record<string, string> = { '*': 'digits/star', '#': 'digits/pound' };
+
+/** sound: URIs that say `digits` one by one (anything that is not a digit, * or # is skipped). */
+export function digitSounds(digits: string): string[] {
+  return [...digits].filter((d) => /[0-9*#]/.test(d)).map((d) => `sound:${DIGIT_SOUNDS[d] ?? `digits/${d}`}`);
 }

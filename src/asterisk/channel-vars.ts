@@ -1,5 +1,6 @@
 import type { Form } from '../domain/types';
 import type { AriRest } from './ari-rest';
+import { MAX_NUMBER_LENGTH } from './events';
 
 const FORM_PREFIX = 'CB_FORM_';
 
@@ -19,10 +20,13 @@ export async function readForm(rest: AriRest, channelId: string, variables: read
   return form;
 }
 
-/** The caller's number as Asterisk has it; null when anonymous or empty. */
+/**
+ * The caller's number as Asterisk has it; null when anonymous, empty, or longer than any number
+ * (refused rather than cut, as in events.ts: a shortened number would be somebody else's).
+ */
 export async function readCallerNumber(rest: AriRest, channelId: string): Promise<string | null> {
-  const value = await rest.getVariable(channelId, 'CALLERID(num)');
-  return value && value.trim() !== '' ? value.trim() : null;
+  const value = (await rest.getVariable(channelId, 'CALLERID(num)'))?.trim();
+  return value && value.length <= MAX_NUMBER_LENGTH ? value : null;
 }
 
 /** An integer channel variable (QUEUEPOSITION, QUEUEWAIT); null when unset or not a number. */

@@ -1,24 +1,13 @@
-import { dirname } from 'path';
 import WebSocket from 'ws';
 import type { AriConfig } from '../config/types';
-import type { AriClientLike } from './ari-rest';
+import { missingOperations, type AriClientLike } from './ari-rest';
+import './swagger-guard';
 import { reconnectDelay } from './backoff';
 import { parseAriEvent, type AriEvent } from './events';
 import { describeError, redactUrl, type AdapterLogger } from './logging';
 
 // ari-client ships no type declarations; this is the one function used from its module.
 const ariClient = require('ari-client') as { connect(url: string, user: string, password: string): PromiseLike<AriClientLike> };
-
-// swagger-client 2.0 (ari-client's loader) reports a failed description download to its caller and
-// then throws the message from inside the HTTP callback, where nothing can catch it: one 401 or
-// 500 from Asterisk would end the daemon. The report through the promise is all we need. The
-// module is resolved from ari-client's own place so the copy patched is the copy it uses.
-type SwaggerApiPrototype = { fail(message: unknown): void; failure(message: unknown): void };
-const swaggerPath = require.resolve('swagger-client', { paths: [dirname(require.resolve('ari-client'))] });
-const swaggerClient = require(swaggerPath) as { SwaggerApi: { prototype: SwaggerApiPrototype } };
-swaggerClient.SwaggerApi.prototype.fail = function fail(this: SwaggerApiPrototype, message: unknown): void {
-  this.failure(message);
-};
 
 export interface ConnectionHandlers {
   event(event: AriEvent): void;
@@ -66,7 +55,7 @@ export class AriConnection {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    void this.attempt();
+    this.run();
   }
 
   /** Closes the socket and stops reconnecting. Channels on Asterisk are not touched. */
@@ -100,6 +89,14 @@ export class AriConnection {
     return this.connected ? this.client : null;
   }
 
+  /** One attempt; attempt() handles its own failures, and this backstop keeps "forever" true. */
+  private run(): void {
+    this.attempt().catch((err: unknown) => {
+      this.log.error('ARI connection attempt failed unexpectedly', { error: describeError(err) });
+      this.schedule(this.config.reconnectMaxMs);
+    });
+  }
+
   private async attempt(): Promise<void> {
     this.retryTimer = null;
     if (this.stopped) return;
@@ -111,6 +108,8 @@ export class AriConnection {
         'loading the ARI description',
       );
       if (this.stopped) return;
+      const missing = missingOperations(client);
+      if (missing.length > 0) throw new Error(`the ARI description lacks ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`);
       this.client = client;
       await this.openEvents();
     } catch (err) {
@@ -133,9 +132,19 @@ export class AriConnection {
       headers: { Authorization: this.authorization(), Accept: 'application/json' },
       signal: AbortSignal.timeout(this.timing.connectTimeoutMs),
     });
-    await res.arrayBuffer().catch(() => undefined);
+    const body = await res.text().catch(() => '');
     if (res.status === 401 || res.status === 403) throw new Error(`ARI refused user "${this.config.user}" (HTTP ${res.status})`);
     if (!res.ok) throw new Error(`ARI description not available (HTTP ${res.status})`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body);
+    } catch {
+      throw new Error(`ARI description is not JSON (${body.length} characters)`);
+    }
+    const apis = (doc as { apis?: unknown } | null)?.apis;
+    if (!Array.isArray(apis) || !apis.every((api) => typeof (api as { path?: unknown } | null)?.path === 'string')) {
+      throw new Error('ARI description has no list of APIs with paths');
+    }
   }
 
   private authorization(): string {
@@ -144,7 +153,7 @@ export class AriConnection {
 
   private schedule(delay: number): void {
     if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => void this.attempt(), delay);
+    this.retryTimer = setTimeout(() => this.run(), delay);
   }
 
   private openEvents(): Promise<void> {
@@ -199,6 +208,8 @@ export class AriConnection {
       else this.log.warn('ARI event skipped', { reason: parsed.skipped, type: parsed.type, length: text.length });
       return;
     }
+    // The event goes on with the fields that made sense; say once which did not, briefly.
+    if (parsed.notes.length > 0) this.log.warn('ARI event fields cut to size', { type: parsed.event.type, fields: parsed.notes.slice(0, 8), length: text.length });
     this.safely(`event ${parsed.event.type}`, () => this.handlers.event(parsed.event));
   }
 

@@ -5,6 +5,7 @@ import { AttemptBase, type AttemptDeps, type GoneAttempt } from './attempt';
 import { AriCallerSession } from './caller-session';
 import { answeredInStasis, type AriChannel, type ChannelEvent, type Dial } from './events';
 import { describeError } from './logging';
+import { servedMark } from './observe';
 import { classifyDial, newDialTrace, traceDial, type DialTrace } from './outcomes';
 
 /** The shipped dialplan's [callbackd-enqueue]: Queue() at position 1 of CB_QUEUE. */
@@ -15,7 +16,8 @@ type Stage = 'ringing' | 'confirming' | 'queued' | 'over';
 /**
  * Customer-first: dial the customer; once answered they must press 1 (proof that a person, not a
  * voicemail, picked up); then they leave Stasis for the head of the queue, and an agent's Dial
- * ANSWER on their channel completes the attempt.
+ * ANSWER on their channel completes the attempt. The dialplan also marks that answer in a global
+ * variable ([callbackd-agent-answered]), so a daemon that was down then still learns it.
  */
 export class CustomerFirstAttempt extends AttemptBase<Stage> {
   private readonly customerId: string;
@@ -50,10 +52,29 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
   }
 
   /** Reconcile found the customer's call without knowing the attempt: take it from where it is. */
-  adopt(channel: AriChannel): void {
+  async adopt(channel: AriChannel): Promise<void> {
     this.markAccepted(true);
-    if (answeredInStasis(channel)) void this.confirm();
-    else if (channel.state === 'Up') this.moveTo('queued', 'adopted');
+    if (answeredInStasis(channel)) this.background('confirmation', this.confirm());
+    else if (channel.state === 'Up') {
+      this.moveTo('queued', 'adopted');
+      if (await this.agentAnswered()) this.talking();
+    }
+  }
+
+  /** Whether an agent took the queued customer (the dialplan's mark, read back). */
+  async agentAnswered(): Promise<boolean> {
+    return (await this.deps.rest.getGlobal(servedMark(this.customerId))) !== null;
+  }
+
+  protected override async afterReport(): Promise<void> {
+    await this.deps.rest.unsetGlobal(servedMark(this.customerId)).catch((err: unknown) => this.log.debug('could not clear the served mark', { error: describeError(err) }));
+  }
+
+  private talking(): void {
+    if (!this.at('queued')) return;
+    this.moveTo('over', 'agent answered');
+    this.end('answered', 'an agent answered the queued customer');
+    this.finish();
   }
 
   async onStasisStart(channel: AriChannel, role: 'placeholder' | 'customer'): Promise<void> {
@@ -75,6 +96,17 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
   async reconcile(): Promise<GoneAttempt | null> {
     const channel = await this.deps.rest.getChannel(this.customerId);
     if (this.at('over')) return { attemptId: this.ref.attemptId, stage: 'customer', outcome: this.outcome ?? 'failed' };
+    if (this.at('queued') && (await this.agentAnswered())) {
+      // Taken by an agent while the link was down: the conversation is the outcome, whatever followed.
+      if (!channel) {
+        this.silence('answered');
+        this.moveTo('over', 'answered while disconnected');
+        this.finish();
+        return { attemptId: this.ref.attemptId, stage: 'customer', outcome: 'answered' };
+      }
+      this.talking();
+      return null;
+    }
     if (!channel) {
       const outcome: Outcome = this.at('confirming') ? 'not_confirmed' : 'failed';
       this.silence(outcome);
@@ -83,7 +115,7 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
       return { attemptId: this.ref.attemptId, stage: 'customer', outcome };
     }
     await this.subscribeQuietly(this.customerId);
-    if (this.at('ringing') && answeredInStasis(channel)) void this.confirm();
+    if (this.at('ringing') && answeredInStasis(channel)) this.background('confirmation', this.confirm());
     return null;
   }
 

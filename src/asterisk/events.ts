@@ -76,7 +76,18 @@ export type ChannelEvent =
 
 export type AriEvent = ChannelEvent | Dial | PlaybackEvent;
 
-export type ParseResult = { event: AriEvent } | { skipped: string; type?: string };
+/** `notes` name the fields that were cut to size or dropped (for one short warning line). */
+export type ParseResult = { event: AriEvent; notes: string[] } | { skipped: string; type?: string };
+
+/**
+ * Limits at the adapter's edge. Whatever Asterisk (or something pretending to be it) sends ends up
+ * in the store, in dial strings and in log lines, so nothing there is taken at any size or type.
+ * A number is refused rather than cut: a shortened number is somebody else's.
+ */
+export const MAX_NUMBER_LENGTH = 64;
+export const MAX_TEXT_LENGTH = 256;
+const MAX_ARGS = 16;
+const MAX_USEREVENT_FIELDS = 32;
 
 const CHANNEL_EVENT_TYPES = new Set<string>([
   'StasisStart',
@@ -92,68 +103,136 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isChannel(value: unknown): value is AriChannel {
-  return isRecord(value) && typeof value.id === 'string' && value.id !== '';
+/** `text` cut to `max` characters, with an ellipsis when something was cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
-function asString(value: unknown): string {
-  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+/** A string field: numbers and booleans as text (`"caller":{"number":5}` is "5"), others dropped. */
+function text(value: unknown, max: number, field: string, notes: string[]): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const str = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : null;
+  if (str === null) {
+    notes.push(`${field}: not a string (${Array.isArray(value) ? 'array' : typeof value}), dropped`);
+    return undefined;
+  }
+  if (str.length > max) notes.push(`${field}: ${str.length} characters, cut to ${max}`);
+  return clip(str, max);
+}
+
+function number(value: unknown, field: string, notes: string[]): string | undefined {
+  const str = text(value, Number.POSITIVE_INFINITY, field, notes);
+  if (str === undefined || str.length <= MAX_NUMBER_LENGTH) return str;
+  notes.push(`${field}: ${str.length} characters, refused`);
+  return undefined;
+}
+
+/**
+ * A channel as the adapter uses it, from an event or a REST answer: only the known fields, each of
+ * the right type and size. Null when there is no usable id (not a string, empty, or oversized).
+ */
+export function normaliseChannel(value: unknown, notes: string[] = [], field = 'channel'): AriChannel | null {
+  if (!isRecord(value)) return null;
+  const id = value.id;
+  if (typeof id !== 'string' || id === '' || id.length > MAX_TEXT_LENGTH) {
+    if (typeof id === 'string' && id.length > MAX_TEXT_LENGTH) notes.push(`${field}.id: ${id.length} characters, refused`);
+    return null;
+  }
+  const channel: AriChannel = { id };
+  const name = text(value.name, MAX_TEXT_LENGTH, `${field}.name`, notes);
+  if (name !== undefined) channel.name = name;
+  const state = text(value.state, MAX_NUMBER_LENGTH, `${field}.state`, notes);
+  if (state !== undefined) channel.state = state;
+  if (isRecord(value.caller)) {
+    channel.caller = {};
+    const callerName = text(value.caller.name, MAX_TEXT_LENGTH, `${field}.caller.name`, notes);
+    if (callerName !== undefined) channel.caller.name = callerName;
+    const callerNumber = number(value.caller.number, `${field}.caller.number`, notes);
+    if (callerNumber !== undefined) channel.caller.number = callerNumber;
+  }
+  if (isRecord(value.dialplan)) {
+    const d = value.dialplan;
+    const dialplan: NonNullable<AriChannel['dialplan']> = {};
+    for (const key of ['context', 'exten', 'app_name', 'app_data'] as const) {
+      const v = text(d[key], MAX_TEXT_LENGTH, `${field}.dialplan.${key}`, notes);
+      if (v !== undefined) dialplan[key] = v;
+    }
+    if (typeof d.priority === 'number' && Number.isFinite(d.priority)) dialplan.priority = d.priority;
+    channel.dialplan = dialplan;
+  }
+  return channel;
+}
+
+function args(value: unknown, notes: string[]): string[] {
+  if (!Array.isArray(value)) return [];
+  if (value.length > MAX_ARGS) notes.push(`args: ${value.length} arguments, first ${MAX_ARGS} kept`);
+  return value.slice(0, MAX_ARGS).map((arg, i) => text(arg, MAX_TEXT_LENGTH, `args[${i}]`, notes) ?? '');
+}
+
+/** UserEvent fields: strings cut to size, numbers and booleans kept, anything else dropped. */
+function userFields(value: unknown, notes: string[]): Record<string, unknown> {
+  if (!isRecord(value)) return {};
+  const entries = Object.entries(value);
+  if (entries.length > MAX_USEREVENT_FIELDS) notes.push(`userevent: ${entries.length} fields, first ${MAX_USEREVENT_FIELDS} kept`);
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of entries.slice(0, MAX_USEREVENT_FIELDS)) {
+    if (key.length > MAX_TEXT_LENGTH) continue;
+    const kept = typeof v === 'number' || typeof v === 'boolean' ? v : text(v, MAX_TEXT_LENGTH, `userevent.${key}`, notes);
+    if (kept !== undefined) out[key] = kept;
+  }
+  return out;
 }
 
 /** Parse one WebSocket message. Never throws. */
-export function parseAriEvent(text: string): ParseResult {
+export function parseAriEvent(frame: string): ParseResult {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(frame);
   } catch {
     return { skipped: 'not JSON' };
   }
   if (!isRecord(raw) || typeof raw.type !== 'string') return { skipped: 'no event type' };
-  const type = raw.type;
+  const type = clip(raw.type, MAX_NUMBER_LENGTH);
+  const notes: string[] = [];
+  const str = (value: unknown, field: string, max = MAX_TEXT_LENGTH) => text(value, max, field, notes) ?? '';
+  const done = (event: AriEvent): ParseResult => ({ event, notes });
 
   if (CHANNEL_EVENT_TYPES.has(type)) {
-    if (!isChannel(raw.channel)) return { skipped: 'channel missing', type };
-    const channel = raw.channel;
+    const channel = normaliseChannel(raw.channel, notes);
+    if (!channel) return { skipped: 'channel missing', type };
     switch (type) {
       case 'StasisStart':
-        return { event: { type, channel, args: Array.isArray(raw.args) ? raw.args.map(asString) : [] } };
+        return done({ type, channel, args: args(raw.args, notes) });
       case 'ChannelDestroyed': {
-        const cause = typeof raw.cause === 'number' ? raw.cause : Number.parseInt(asString(raw.cause), 10);
-        return { event: { type, channel, cause: Number.isFinite(cause) ? cause : 0, cause_txt: asString(raw.cause_txt) } };
+        const cause = typeof raw.cause === 'number' ? raw.cause : Number.parseInt(str(raw.cause, 'cause', MAX_NUMBER_LENGTH), 10);
+        return done({ type, channel, cause: Number.isFinite(cause) ? cause : 0, cause_txt: str(raw.cause_txt, 'cause_txt') });
       }
       case 'ChannelHangupRequest':
-        return { event: { type, channel, cause: typeof raw.cause === 'number' ? raw.cause : undefined } };
+        return done({ type, channel, cause: typeof raw.cause === 'number' ? raw.cause : undefined });
       case 'ChannelVarset':
         if (typeof raw.variable !== 'string') return { skipped: 'variable missing', type };
-        return { event: { type, channel, variable: raw.variable, value: asString(raw.value) } };
+        return done({ type, channel, variable: str(raw.variable, 'variable'), value: str(raw.value, 'value') });
       case 'ChannelUserevent':
-        return {
-          event: {
-            type,
-            channel,
-            eventname: asString(raw.eventname),
-            userevent: isRecord(raw.userevent) ? raw.userevent : {},
-          },
-        };
+        return done({ type, channel, eventname: str(raw.eventname, 'eventname'), userevent: userFields(raw.userevent, notes) });
       case 'ChannelDtmfReceived':
         if (typeof raw.digit !== 'string' || raw.digit.length !== 1) return { skipped: 'digit missing', type };
-        return { event: { type, channel, digit: raw.digit } };
+        return done({ type, channel, digit: raw.digit });
       case 'StasisEnd':
-        return { event: { type, channel } };
+        return done({ type, channel });
       default:
         return { skipped: 'not used', type };
     }
   }
   if (type === 'Dial') {
-    if (!isChannel(raw.peer)) return { skipped: 'peer missing', type };
-    return {
-      event: { type, peer: raw.peer, caller: isChannel(raw.caller) ? raw.caller : undefined, dialstatus: asString(raw.dialstatus) },
-    };
+    const peer = normaliseChannel(raw.peer, notes, 'peer');
+    if (!peer) return { skipped: 'peer missing', type };
+    const caller = normaliseChannel(raw.caller, notes, 'caller');
+    return done({ type, peer, caller: caller ?? undefined, dialstatus: str(raw.dialstatus, 'dialstatus', MAX_NUMBER_LENGTH) });
   }
   if (type === 'PlaybackStarted' || type === 'PlaybackFinished') {
     const playback = raw.playback;
-    if (!isRecord(playback) || typeof playback.id !== 'string') return { skipped: 'playback missing', type };
-    return { event: { type, playback: { id: playback.id, state: asString(playback.state), media_uri: asString(playback.media_uri) } } };
+    if (!isRecord(playback) || typeof playback.id !== 'string' || playback.id.length > MAX_TEXT_LENGTH) return { skipped: 'playback missing', type };
+    return done({ type, playback: { id: playback.id, state: str(playback.state, 'playback.state', MAX_NUMBER_LENGTH), media_uri: str(playback.media_uri, 'playback.media_uri') } });
   }
   return { skipped: 'not used', type };
 }

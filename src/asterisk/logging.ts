@@ -23,11 +23,25 @@ export function redactUrl(raw: string): string {
   }
 }
 
-/** An error reduced to what a log line needs; some libraries put request URLs with credentials in messages. */
+/** Longest description kept: some libraries put a whole response body in their message. */
+const MAX_DESCRIPTION = 1000;
+
+/** An error reduced to what a log line needs; some libraries put request URLs with credentials in messages. Never throws. */
 export function describeError(err: unknown): string {
-  let text = err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
-  // fetch() says only "fetch failed"; the socket's reason (ECONNREFUSED, ...) is in its cause.
-  const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (cause && (typeof cause.code === 'string' || typeof cause.message === 'string')) text = `${text} (${String(cause.code ?? cause.message)})`;
-  return (text ?? String(err)).replace(/api_key=[^&\s]+/g, 'api_key=***').replace(/\/\/[^/@\s]+:[^/@\s]+@/g, '//');
+  let text: string;
+  try {
+    text = err instanceof Error ? err.message : typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
+    // fetch() says only "fetch failed"; the socket's reason (ECONNREFUSED, ...) is in its cause.
+    const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+    if (cause && (typeof cause.code === 'string' || typeof cause.message === 'string')) text = `${text} (${String(cause.code ?? cause.message)})`;
+  } catch {
+    // A circular object (JSON.stringify throws) or one without toString: this runs inside catch handlers.
+    text = '(an error that cannot be printed)';
+  }
+  // Redacted before it is cut, so a credential straddling the cut is not half shown.
+  const redacted = text
+    .slice(0, MAX_DESCRIPTION + 500)
+    .replace(/api_key=[^&\s]+/g, 'api_key=***')
+    .replace(/\/\/[^/@\s]+:[^/@\s]+@/g, '//');
+  return text.length > MAX_DESCRIPTION ? `${redacted.slice(0, MAX_DESCRIPTION)}…` : redacted;
 }

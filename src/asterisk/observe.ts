@@ -1,10 +1,11 @@
 import type { Clock } from '../domain/clock';
+import { crashPoint } from '../crash';
 import type { Form } from '../domain/types';
 import type { PbxListener, QueueCallGone } from '../pbx/gateway';
 import { AriRequestError, type AriRest } from './ari-rest';
 import { parseInteger, readCallerNumber, readForm } from './channel-vars';
 import type { EventRoutes } from './event-routes';
-import type { AriChannel, ChannelEvent, Dial } from './events';
+import type { AriChannel, ChannelEvent, ChannelUserevent, Dial } from './events';
 import { describeError, type AdapterLogger } from './logging';
 
 export interface ObserveDeps {
@@ -20,14 +21,16 @@ export interface ObserveDeps {
 /** The hangup handler's UserEvent in the shipped dialplan ([callbackd-queue-gone]). */
 export const QUEUE_GONE_EVENT = 'CallbackdQueueCallGone';
 
+/** The global variable [callbackd-agent-answered] sets when an agent answers a call callbackd saw. */
+export function servedMark(callId: string): string {
+  return `CALLBACKD_SERVED_${callId}`;
+}
+
 interface WaitingCall {
   callId: string;
   queue: string;
   number: string | null;
   log: AdapterLogger;
-  /** Reports wait until queueCallEntered went out, so the engine never hears "served" first. */
-  entered: boolean;
-  pending: Array<() => void>;
   served: boolean;
   abandoned: boolean;
   position: number | null;
@@ -36,81 +39,134 @@ interface WaitingCall {
   unwatch: () => void;
 }
 
+/** What reconcile learned of a call the store believes waiting. */
+export type AdoptedCall = 'waiting' | 'gone' | 'served';
+
 /**
  * Queue calls seen through the observe hop: `Stasis(<app>,observe,QUEUE)` once, before Queue().
- * The hop subscribes the application to the channel explicitly, because that subscription outlives
- * StasisEnd and keeps the queue's variables, the agent's Dial and the hangup handler's UserEvent
- * coming after the channel is continued into Queue().
+ * The call is recorded before it is continued, and a caller a dead process left in the hop is
+ * continued by the next reconcile, so no caller stays parked. The hop subscribes the application
+ * to the channel explicitly: that subscription outlives StasisEnd and keeps the queue's
+ * variables, the agent's Dial and the hangup handler's UserEvent coming.
  */
 export class QueueObserver {
   private readonly calls = new Map<string, WaitingCall>();
+  /** Channels this process is taking through the hop now. */
+  private readonly inHop = new Set<string>();
 
   constructor(private readonly deps: ObserveDeps) {}
 
   async onStasisStart(channel: AriChannel, args: readonly string[]): Promise<void> {
     const { rest, listener, clock } = this.deps;
-    const at = clock.now();
     const callId = channel.id;
-    const call = this.track(callId, args[1] ?? '', channel.caller?.number || null);
-    let form: Form = {};
+    if (this.inHop.has(callId)) return;
+    this.inHop.add(callId);
     try {
-      await rest.subscribeChannel(callId);
-      if (call.queue === '') call.queue = (await rest.getVariable(callId, 'CB_QUEUE')) ?? '';
-      const [number, read] = await Promise.all([readCallerNumber(rest, callId), readForm(rest, callId, this.deps.formVariables)]);
-      call.number = number;
-      form = read;
+      const at = clock.now();
+      const call = this.track(callId, args[1] ?? '', channel.caller?.number || null);
+      const form = await this.readCall(call);
+      call.log = this.deps.log.child({ callId, queue: call.queue });
+      // Recorded before the caller moves on: a daemon that dies from here on leaves a call its
+      // successor knows; one that died before this finds the caller still parked here (reconcile).
+      listener.queueCallEntered({ callId, number: call.number, queue: call.queue, at, form });
+      call.log.info('queue call entered', { number: call.number });
+      crashPoint('call-recorded');
+      await this.continueIntoQueue(call);
+    } finally {
+      this.inHop.delete(callId);
+    }
+  }
+
+  /** The queue, number and form; whatever cannot be read is left as the event gave it. */
+  private async readCall(call: WaitingCall): Promise<Form> {
+    const { rest } = this.deps;
+    try {
+      await rest.subscribeChannel(call.callId);
+      if (call.queue === '') call.queue = (await rest.getVariable(call.callId, 'CB_QUEUE')) ?? '';
+      const [number, form] = await Promise.all([readCallerNumber(rest, call.callId), readForm(rest, call.callId, this.deps.formVariables)]);
+      call.number = number ?? call.number;
+      return form;
     } catch (err) {
       call.log.warn('could not read the queue call; letting it through', { error: describeError(err) });
+      return {};
     }
+  }
+
+  private async continueIntoQueue(call: WaitingCall): Promise<void> {
     try {
-      await rest.continueInDialplan(callId);
+      await this.deps.rest.continueInDialplan(call.callId);
     } catch (err) {
       if (err instanceof AriRequestError && err.gone) {
         call.log.info('caller hung up during the observe hop');
-        this.forget(callId);
         return;
       }
-      call.log.error('could not continue the queue call', { error: describeError(err) });
+      // Still parked in the hop: the reconcile after the next (re)connect continues it.
+      call.log.warn('could not continue the queue call yet; it is continued after the next reconnect', { error: describeError(err) });
     }
-    call.log = this.deps.log.child({ callId, queue: call.queue });
-    call.log.info('queue call entered', { number: call.number });
-    listener.queueCallEntered({ callId, number: call.number, queue: call.queue, at, form });
-    call.entered = true;
-    for (const report of call.pending.splice(0)) report();
   }
 
   isTracking(callId: string): boolean {
     return this.calls.has(callId);
   }
 
-  /** Reconcile: is the call still on Asterisk? If so, watch it again. */
-  async adopt(callId: string): Promise<boolean> {
+  /** A channel parked in the observe hop that no one in this process is taking through it. */
+  isStray(channel: AriChannel): boolean {
+    const dialplan = channel.dialplan;
+    return dialplan?.app_name === 'Stasis' && (dialplan.app_data ?? '').startsWith(`${this.deps.app},observe`) && !this.inHop.has(channel.id);
+  }
+
+  /**
+   * Reconcile: is the call still on Asterisk? If so, watch it again; if an agent answered it while
+   * nobody watched, say so. A call gone from Asterisk is 'served' when its mark says an agent took it.
+   */
+  async adopt(callId: string): Promise<AdoptedCall> {
     const { rest } = this.deps;
     const channel = await rest.getChannel(callId);
+    const mark = await rest.getGlobal(servedMark(callId));
     if (!channel) {
       this.forget(callId);
-      return false;
+      return mark ? 'served' : 'gone';
     }
     try {
       await rest.subscribeChannel(callId);
     } catch (err) {
       if (err instanceof AriRequestError && err.gone) {
         this.forget(callId);
-        return false;
+        return mark ? 'served' : 'gone';
       }
       throw err;
     }
-    if (!this.calls.has(callId)) {
+    let call = this.calls.get(callId);
+    if (!call) {
       const queue = (await rest.getVariable(callId, 'CB_QUEUE').catch(() => null)) ?? '';
-      const call = this.track(callId, queue, channel.caller?.number || null);
-      call.entered = true;
+      call = this.track(callId, queue, channel.caller?.number || null);
     }
-    // A restart while the call sat in the hop leaves it parked in Stasis; send it on to its queue.
-    const dialplan = channel.dialplan;
-    if (dialplan?.app_name === 'Stasis' && (dialplan.app_data ?? '').startsWith(`${this.deps.app},observe`)) {
-      await rest.continueInDialplan(callId).catch((err: unknown) => this.deps.log.warn('could not continue a parked queue call', { callId, error: describeError(err) }));
-    }
-    return true;
+    if (mark && !call.served) this.markServed(call);
+    if (this.isStray(channel)) await this.continueIntoQueue(call);
+    return 'waiting';
+  }
+
+  /** The mark is read and recorded: Asterisk need not keep it. */
+  async clearMark(callId: string): Promise<void> {
+    await this.deps.rest.unsetGlobal(servedMark(callId)).catch((err: unknown) => this.deps.log.debug('could not clear a served mark', { callId, error: describeError(err) }));
+  }
+
+  /**
+   * The hangup handler's report for a call this process does not follow (it restarted after the
+   * call entered, and the reconcile has not reached it yet): the report carries all it needs.
+   */
+  unwatchedGone(event: ChannelUserevent): void {
+    if (event.eventname !== QUEUE_GONE_EVENT || this.calls.has(event.channel.id)) return;
+    const fields = event.userevent;
+    const callId = event.channel.id;
+    const queue = typeof fields.queue === 'string' ? fields.queue : '';
+    const number = typeof fields.number === 'string' && fields.number !== '' ? fields.number : event.channel.caller?.number || null;
+    const abandoned = String(fields.abandoned ?? '').toUpperCase() === 'TRUE';
+    const at = this.deps.clock.now();
+    const log = this.deps.log.child({ callId, queue });
+    log.info('queue call gone before it was watched again', { abandoned });
+    this.deps.listener.queueCallEntered({ callId, number, queue, at, form: {} });
+    this.deps.listener.queueCallGone({ callId, queue, at, how: abandoned ? 'abandoned' : 'left', position: parseInteger(fields.position), waitSeconds: parseInteger(fields.wait) });
   }
 
   /** Stop watching everything (the gateway is stopping). */
@@ -120,14 +176,13 @@ export class QueueObserver {
   }
 
   private track(callId: string, queue: string, number: string | null): WaitingCall {
-    this.forget(callId);
+    const existing = this.calls.get(callId);
+    if (existing) return existing;
     const call: WaitingCall = {
       callId,
       queue,
       number,
       log: this.deps.log.child({ callId, queue }),
-      entered: false,
-      pending: [],
       served: false,
       abandoned: false,
       position: null,
@@ -147,17 +202,17 @@ export class QueueObserver {
     this.calls.delete(callId);
   }
 
+  private markServed(call: WaitingCall): void {
+    call.served = true;
+    call.log.info('queue call served');
+    this.deps.listener.queueCallServed({ callId: call.callId, queue: call.queue, number: call.number, at: this.deps.clock.now() });
+  }
+
   private onEvent(call: WaitingCall, event: ChannelEvent | Dial): void {
     switch (event.type) {
       case 'Dial':
         // The caller of a Dial is the queue call; ANSWER is the moment an agent took it.
-        if (event.caller?.id === call.callId && event.dialstatus.toUpperCase() === 'ANSWER' && !call.served) {
-          call.served = true;
-          this.report(call, () => {
-            call.log.info('queue call served');
-            this.deps.listener.queueCallServed({ callId: call.callId, queue: call.queue, number: call.number, at: this.deps.clock.now() });
-          });
-        }
+        if (event.caller?.id === call.callId && event.dialstatus.toUpperCase() === 'ANSWER' && !call.served) this.markServed(call);
         return;
       case 'ChannelVarset':
         if (event.variable === 'ABANDONED') call.abandoned = event.value.toUpperCase() === 'TRUE';
@@ -173,7 +228,8 @@ export class QueueObserver {
       }
       case 'ChannelDestroyed':
         this.reportGone(call, call.abandoned, call.position, call.waitSeconds);
-        this.report(call, () => this.forget(call.callId));
+        this.forget(call.callId);
+        void this.clearMark(call.callId);
         return;
       default:
         return;
@@ -184,14 +240,7 @@ export class QueueObserver {
     if (call.goneReported) return;
     call.goneReported = true;
     const how: QueueCallGone['how'] = abandoned ? 'abandoned' : call.served ? 'served' : 'left';
-    this.report(call, () => {
-      call.log.info('queue call gone', { how, position, waitSeconds });
-      this.deps.listener.queueCallGone({ callId: call.callId, queue: call.queue, at: this.deps.clock.now(), how, position, waitSeconds });
-    });
-  }
-
-  private report(call: WaitingCall, fn: () => void): void {
-    if (call.entered) fn();
-    else call.pending.push(fn);
+    call.log.info('queue call gone', { how, position, waitSeconds });
+    this.deps.listener.queueCallGone({ callId: call.callId, queue: call.queue, at: this.deps.clock.now(), how, position, waitSeconds });
   }
 }

@@ -4,18 +4,21 @@ import { AttemptBase, type AttemptDeps, type GoneAttempt } from './attempt';
 import { AriCallerSession } from './caller-session';
 import { dialVariables, readDial, type CustomerDial } from './customer-dial';
 import { answeredInStasis, type AriChannel, type ChannelEvent, type Dial } from './events';
+import { crashPoint } from '../crash';
 import { describeError } from './logging';
 import { classifyDial, newDialTrace, traceDial, type DialTrace } from './outcomes';
 
 /** The shipped dialplan's placeholder: its `;2` half runs Queue() at CB_POS. `/n` keeps the Local pair. */
 export const PLACEHOLDER_ENDPOINT = 'Local/s@callbackd-placeholder/n';
 
-type Stage = 'queued' | 'deciding' | 'announcing' | 'ringing' | 'bridged' | 'closing' | 'over';
+type Stage = 'queued' | 'deciding' | 'ringing' | 'bridged' | 'closing' | 'over';
 
 /**
  * Agent-first: a placeholder keeps the callback's place in the queue for as long as it takes
- * (timeout -1); when an agent answers it, the engine decides, the agent hears whom they are
- * calling, the customer is dialled and both are joined in a mixing bridge.
+ * (timeout -1); when an agent answers it, the engine decides and the customer is dialled at once;
+ * the agent hears whom they are calling while the customer's phone rings, and both are joined in
+ * a mixing bridge when the customer answers. The bridge is created only then, and Asterisk keeps
+ * it after every channel left: a restarted daemon that finds it knows the customer answered.
  */
 export class PlaceholderAttempt extends AttemptBase<Stage> {
   private readonly placeholderId: string;
@@ -33,7 +36,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     super({ ...ref, placeholderRef: placeholderId, customerRef: customerId }, queue, deps, stage);
     this.placeholderId = placeholderId;
     this.customerId = customerId;
-    this.bridgeId = `${ref.attemptId}-bridge`;
+    this.bridgeId = bridgeIdOf(ref.attemptId);
     this.trace = newDialTrace(customerId);
     this.watch(placeholderId, (event) => this.onPlaceholderEvent(event));
   }
@@ -103,10 +106,9 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     switch (this.stage) {
       case 'queued':
       case 'deciding':
-      case 'announcing':
         if (!placeholder) return gone('placeholder', 'agent_unanswered');
         await this.subscribeQuietly(this.placeholderId);
-        if (this.stage === 'queued' && answeredInStasis(placeholder)) void this.onAgentAnswered();
+        if (this.stage === 'queued' && answeredInStasis(placeholder)) this.background('agent answer', this.onAgentAnswered());
         return null;
       case 'ringing':
         if (!customer) {
@@ -119,7 +121,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
         }
         await this.subscribeQuietly(this.placeholderId);
         await this.subscribeQuietly(this.customerId);
-        if (answeredInStasis(customer)) void this.onCustomerAnswered();
+        if (answeredInStasis(customer)) this.background('customer answer', this.onCustomerAnswered());
         return null;
       case 'bridged':
         if (placeholder && customer) return null;
@@ -136,7 +138,15 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     this.dialled = true;
     this.watch(this.customerId, (event) => this.onCustomerEvent(event));
     this.moveTo('ringing', 'adopted');
-    if (answeredInStasis(customer)) void this.onCustomerAnswered();
+    if (answeredInStasis(customer)) this.background('customer answer', this.onCustomerAnswered());
+  }
+
+  /** Adopted after a restart with the bridge in place: the customer answered and talks to the agent. */
+  adoptBridged(): void {
+    this.dialled = true;
+    this.watch(this.customerId, (event) => this.onCustomerEvent(event));
+    this.moveTo('bridged', 'adopted with its bridge');
+    this.end('answered', 'the customer was joined to the agent before the daemon restarted');
   }
 
   private onPlaceholderEvent(event: ChannelEvent | Dial): void {
@@ -148,19 +158,14 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
         this.end('agent_unanswered', `the placeholder left the queue before an agent answered (cause ${event.cause})`);
         this.finish();
         return;
-      case 'announcing':
-        this.moveTo('over', 'agent hung up');
-        this.end('agent_unanswered', 'the agent hung up before the customer was dialled');
-        this.finish();
-        return;
       case 'ringing':
         this.moveTo('over', 'agent hung up');
         this.end('agent_unanswered', 'the agent hung up while the customer was ringing');
-        void this.hangupQuietly(this.customerId).then(() => this.finish());
+        this.background('release', this.hangupQuietly(this.customerId).then(() => this.finish()));
         return;
       case 'bridged':
         this.moveTo('over', 'agent hung up');
-        void this.teardown();
+        this.background('teardown', this.teardown());
         return;
       default:
         // deciding: settled when the engine answers; closing: the closing step finishes.
@@ -195,24 +200,24 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
       this.finish();
       return;
     }
-    this.moveTo('announcing', 'dial');
+    // The customer is dialled now; the agent hears whom they are calling while it rings.
+    const dial = this.dial;
+    await this.dialCustomer(dial);
+    if (this.at('ringing')) this.background('announcement', this.announce(agent, dial));
+  }
+
+  private async announce(agent: AriCallerSession, dial: CustomerDial): Promise<void> {
     try {
       await agent.play(this.deps.prompts.agentCalling);
-      await agent.sayDigits(this.dial.number);
+      if (this.at('ringing')) await agent.sayDigits(dial.number);
     } catch (err) {
-      if (err instanceof CallerGoneError) {
-        this.moveTo('over', 'agent hung up');
-        this.end('agent_unanswered', 'the agent hung up before the customer was dialled');
-        this.finish();
-        return;
-      }
-      this.log.warn('could not tell the agent whom they are calling', { error: describeError(err) });
+      // An agent who hangs up is seen on the placeholder's ChannelDestroyed.
+      if (!(err instanceof CallerGoneError)) this.log.warn('could not tell the agent whom they are calling', { error: describeError(err) });
     }
-    if (this.at('announcing')) await this.dialCustomer(this.dial);
   }
 
   private async dialCustomer(dial: CustomerDial): Promise<void> {
-    this.moveTo('ringing', 'announced');
+    this.moveTo('ringing', 'dial');
     this.dialled = true;
     this.watch(this.customerId, (event) => this.onCustomerEvent(event));
     try {
@@ -239,10 +244,10 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     this.customerGone = true;
     if (this.stage === 'ringing') {
       const { outcome, detail } = classifyDial(this.trace);
-      void this.customerUnavailable(outcome, detail);
+      this.background('release', this.customerUnavailable(outcome, detail));
     } else if (this.stage === 'bridged') {
       this.moveTo('over', 'customer hung up');
-      void this.teardown();
+      this.background('teardown', this.teardown());
     }
   }
 
@@ -250,7 +255,10 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     if (this.stage !== 'ringing') return;
     this.moveTo('closing', outcome);
     this.end(outcome, detail);
-    if (!this.placeholderGone && this.agent) await this.agent.play(this.deps.prompts.agentCustomerUnavailable).catch(() => undefined);
+    if (!this.placeholderGone && this.agent) {
+      await this.agent.stopPrompts();
+      await this.agent.play(this.deps.prompts.agentCustomerUnavailable).catch(() => undefined);
+    }
     await this.hangupQuietly(this.placeholderId);
     if (!this.customerGone) await this.hangupQuietly(this.customerId);
     this.moveTo('over', 'agent released');
@@ -265,8 +273,10 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     }
     const { rest } = this.deps;
     try {
+      await this.agent?.stopPrompts();
       await rest.createBridge(this.bridgeId, `callback ${this.ref.callbackId}`);
       await rest.addToBridge(this.bridgeId, [this.placeholderId, this.customerId]);
+      crashPoint('customer-bridged');
     } catch (err) {
       this.log.warn('could not join the customer to the agent', { error: describeError(err) });
       if (this.at('ringing')) {
@@ -291,4 +301,9 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     await this.deps.rest.destroyBridge(this.bridgeId).catch((err: unknown) => this.log.warn('could not delete the bridge', { error: describeError(err) }));
     this.finish();
   }
+}
+
+/** The mixing bridge of an agent-first attempt: created once the customer answered. */
+export function bridgeIdOf(attemptId: string): string {
+  return `${attemptId}-bridge`;
 }

@@ -4,23 +4,27 @@ import type { AttemptBase, AttemptDeps, GoneAttempt } from './attempt';
 import { CustomerFirstAttempt } from './customer-first';
 import { answeredInStasis, type AriChannel } from './events';
 import { describeError, type AdapterLogger } from './logging';
-import type { QueueObserver } from './observe';
-import { PlaceholderAttempt } from './placeholder';
+import { servedMark, type QueueObserver } from './observe';
+import { bridgeIdOf, PlaceholderAttempt } from './placeholder';
 
 export interface ReconcileDeps {
   rest: AriRest;
   attemptDeps: AttemptDeps;
   observer: QueueObserver;
   log: AdapterLogger;
+  app: string;
   known(attemptId: string): AttemptBase<string> | undefined;
   register(attempt: AttemptBase<string>): void;
+  /** A caller left in the CallBack node by a process that died: the dialog starts again. */
+  resumeCallbackNode(channel: AriChannel, args: string[]): void;
 }
 
 /**
  * After a reconnect or a restart: every open attempt and waiting call is looked up on Asterisk.
  * Attempts this process still follows check their own channels; unknown ones (a restart) are
- * adopted from what the channels show. A request that fails (Asterisk gone again) fails the whole
- * reconcile, which the engine runs again on the next connection.
+ * adopted from what the channels, the bridge and the served marks show. Callers a dead process
+ * left parked in the application are taken on again. A request that fails (Asterisk gone again)
+ * fails the whole reconcile, which the engine runs again on the next connection.
  */
 export async function reconcileOpen(deps: ReconcileDeps, open: ReconcileRequest): Promise<ReconcileResult> {
   const goneAttempts: GoneAttempt[] = [];
@@ -33,10 +37,29 @@ export async function reconcileOpen(deps: ReconcileDeps, open: ReconcileRequest)
     }
   }
   const goneCallIds: string[] = [];
+  const servedCallIds: string[] = [];
   for (const callId of open.waitingCallIds) {
-    if (!(await deps.observer.adopt(callId))) goneCallIds.push(callId);
+    const found = await deps.observer.adopt(callId);
+    if (found !== 'waiting') goneCallIds.push(callId);
+    if (found === 'served') servedCallIds.push(callId);
   }
-  return { goneAttempts, goneCallIds };
+  await resumeStrays(deps);
+  return { goneAttempts, goneCallIds, servedCallIds };
+}
+
+/** Channels sitting in the application that nobody in this process handles: their dialplan goes on. */
+async function resumeStrays(deps: ReconcileDeps): Promise<void> {
+  for (const channel of await deps.rest.listChannels()) {
+    const data = channel.dialplan?.app_name === 'Stasis' ? (channel.dialplan.app_data ?? '') : '';
+    const [app, role, ...rest] = data.split(',');
+    if (app !== deps.app) continue;
+    if (role === 'observe' && deps.observer.isStray(channel)) {
+      deps.log.warn('queue call left in the observe hop by a previous process: continuing it into its queue', { callId: channel.id });
+      deps.observer.onStasisStart(channel, ['observe', ...rest]).catch((err: unknown) => deps.log.error('observe hop failed', { callId: channel.id, error: describeError(err) }));
+    } else if (role === 'callback') {
+      deps.resumeCallbackNode(channel, ['callback', ...rest]);
+    }
+  }
 }
 
 /**
@@ -48,19 +71,14 @@ async function adopt(deps: ReconcileDeps, ref: AttemptRef): Promise<GoneAttempt 
   const placeholder = ref.placeholderRef ? await rest.getChannel(ref.placeholderRef) : null;
   const customer = ref.customerRef ? await rest.getChannel(ref.customerRef) : null;
   const dialledStage = ref.placeholderRef === null || ref.customerRef !== null;
+  if (ref.placeholderRef === null) return adoptCustomerFirst(deps, ref, customer);
+  if (dialledStage && (await rest.bridgeExists(bridgeIdOf(ref.attemptId)))) return adoptBridged(deps, ref, placeholder, customer);
   if (!placeholder && !customer) {
     return dialledStage
       ? { attemptId: ref.attemptId, stage: 'customer', outcome: 'failed' }
       : { attemptId: ref.attemptId, stage: 'placeholder', outcome: 'agent_unanswered' };
   }
   const queue = await queueOf(rest, (placeholder ?? customer) as AriChannel);
-  if (ref.placeholderRef === null) {
-    const attempt = new CustomerFirstAttempt(ref, queue, deps.attemptDeps);
-    deps.register(attempt);
-    await subscribe(deps, ref.customerRef as string);
-    attempt.adopt(customer as AriChannel);
-    return null;
-  }
   if (!placeholder) {
     // The agent is gone and nobody will join the customer: end the call rather than leave it ringing.
     await rest.hangup(ref.customerRef as string).catch((err: unknown) => deps.log.warn('hangup failed', { error: describeError(err) }));
@@ -78,9 +96,42 @@ async function adopt(deps: ReconcileDeps, ref: AttemptRef): Promise<GoneAttempt 
     await subscribe(deps, ref.customerRef as string);
     attempt.adoptCustomer(customer);
   } else if (answeredInStasis(placeholder)) {
-    void attempt.onStasisStart(placeholder, 'placeholder');
+    attempt.onStasisStart(placeholder, 'placeholder').catch((err: unknown) => deps.log.error('placeholder answer failed', { error: describeError(err) }));
   }
   return null;
+}
+
+/** Customer-first: alive, it is taken from where it is; gone, the served mark tells whether it talked to an agent. */
+async function adoptCustomerFirst(deps: ReconcileDeps, ref: AttemptRef, customer: AriChannel | null): Promise<GoneAttempt | null> {
+  if (!customer) {
+    const answered = ref.customerRef !== null && (await deps.rest.getGlobal(servedMark(ref.customerRef))) !== null;
+    if (answered) await deps.rest.unsetGlobal(servedMark(ref.customerRef as string)).catch(() => undefined);
+    return { attemptId: ref.attemptId, stage: 'customer', outcome: answered ? 'answered' : 'failed' };
+  }
+  const attempt = new CustomerFirstAttempt(ref, await queueOf(deps.rest, customer), deps.attemptDeps);
+  deps.register(attempt);
+  await subscribe(deps, ref.customerRef as string);
+  await attempt.adopt(customer);
+  return null;
+}
+
+/** The bridge exists, so the customer answered and was joined to the agent before the restart. */
+async function adoptBridged(deps: ReconcileDeps, ref: AttemptRef, placeholder: AriChannel | null, customer: AriChannel | null): Promise<GoneAttempt | null> {
+  const { rest } = deps;
+  if (placeholder && customer) {
+    const attempt = new PlaceholderAttempt(ref, await queueOf(rest, placeholder), deps.attemptDeps, null);
+    deps.register(attempt);
+    await subscribe(deps, ref.placeholderRef as string);
+    await subscribe(deps, ref.customerRef as string);
+    await attempt.recoverDial();
+    attempt.adoptBridged();
+    return null;
+  }
+  for (const left of [placeholder, customer]) {
+    if (left) await rest.hangup(left.id).catch((err: unknown) => deps.log.warn('hangup failed', { error: describeError(err) }));
+  }
+  await rest.destroyBridge(bridgeIdOf(ref.attemptId)).catch((err: unknown) => deps.log.warn('could not delete the bridge', { error: describeError(err) }));
+  return { attemptId: ref.attemptId, stage: 'customer', outcome: 'answered' };
 }
 
 async function queueOf(rest: AriRest, channel: AriChannel): Promise<string> {

@@ -2,10 +2,75 @@ import type { Command } from 'commander';
 import { Daemon } from '../daemon';
 import { startDemo } from '../demo/demo';
 import { InvalidRequestError } from '../domain/errors';
-import { createLogger, redactConfig } from '../log';
+import { closeLogger, createLogger, redactConfig, type Logger } from '../log';
 import { createGateway } from '../pbx/create-gateway';
 import { migrate, openDatabase } from '../store/database';
 import { loadConfigFor, type GlobalOptions } from './context';
+
+/** Exit status after an uncaught exception: sysexits' EX_SOFTWARE (78, EX_CONFIG, is a bad configuration). */
+export const EXIT_UNCAUGHT = 70;
+/** Longest a clean stop may take before the process gives up on it and exits 1. */
+const STOP_DEADLINE_MS = 10_000;
+
+/**
+ * The process-wide policy of `callbackd run`. An unhandled rejection is one piece of work whose
+ * failure nobody awaited: it is logged with its stack and the daemon carries on (Node's default,
+ * exiting, would turn one forgotten promise into a daemon down). An uncaught exception left a
+ * handler half done, in a state nobody can vouch for: it is logged, the log flushed, and the
+ * process exits 70 for its supervisor to restart it. That is safe by design: every attempt is
+ * written before it is dialled, and a start reconciles with Asterisk, so nothing is lost or
+ * dialled twice. Returns the function that removes the handlers (tests).
+ */
+export function installProcessGuards(logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+  let exiting = false;
+  const onRejection = (reason: unknown): void => {
+    logger.error('unhandled promise rejection; carrying on', { error: stackOf(reason) });
+  };
+  const onException = (err: unknown): void => {
+    if (exiting) return;
+    exiting = true;
+    logger.error('uncaught exception; exiting', { error: stackOf(err) });
+    // Once the log is closed (the stop's last line is out) this is the only place the reason shows.
+    if (logger.writableEnded) process.stderr.write(`callbackd: uncaught exception: ${stackOf(err)}\n`);
+    const leave = (): void => exit(EXIT_UNCAUGHT);
+    closeLogger(logger).then(leave, leave);
+  };
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  };
+}
+
+/**
+ * Resolves with the first of `signals`. The handlers are removed then, so a second signal during
+ * the stop gets Node's default and ends the process at once (an operator's way out of a hung stop).
+ */
+function nextSignal(signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handlers = signals.map((signal) => {
+      const handler = (): void => {
+        for (const [s, h] of handlers) process.off(s, h);
+        resolve(signal);
+      };
+      process.on(signal, handler);
+      return [signal, handler] as const;
+    });
+  });
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+function stackOf(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
 
 export function registerDaemonCommands(program: Command): void {
   program
@@ -14,21 +79,25 @@ export function registerDaemonCommands(program: Command): void {
     .action(async function (this: Command) {
       const config = loadConfigFor(this.optsWithGlobals() as GlobalOptions);
       const logger = createLogger(config.log);
+      installProcessGuards(logger);
       logger.info('configuration loaded', { config: redactConfig(config) });
       const daemon = new Daemon({ config, logger, gateway: createGateway(config, logger) });
       await daemon.start();
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info(`${signal}: stopping`);
-          daemon
-            .stop()
-            .catch((err) => logger.error('stop failed', { error: String(err) }))
-            .finally(resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
-      logger.end();
+      const signal = await nextSignal(['SIGTERM', 'SIGINT']);
+      logger.info(`${signal}: stopping`);
+      let code = 0;
+      try {
+        // The gateway goes first (in Daemon.stop): nothing new reaches Asterisk after this.
+        await withDeadline(daemon.stop(), STOP_DEADLINE_MS);
+      } catch (err) {
+        logger.error('stop failed', { error: stackOf(err) });
+        code = 1;
+      }
+      logger.info('callbackd stopped');
+      await closeLogger(logger);
+      // Work still in flight (a request waiting on Asterisk, the reconcile behind it) is abandoned
+      // rather than awaited: the next start's reconcile recovers it, as after any restart.
+      process.exit(code);
     });
 
   program

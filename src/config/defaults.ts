@@ -8,10 +8,10 @@ import type { Config, IvrPrompts, TransitionRule } from './types';
 export const DEFAULT_PROMPTS: IvrPrompts = {
   yourNumber: ['you-entered'],
   confirmOrChange: ['if-correct-press', 'digits/1', 'vm-calldiffnum'],
-  enterNumber: ['privacy-prompt', 'astcc-followed-by-pound'],
+  enterNumber: ['privacy-prompt', 'astcc-followed-by-the-pound-key'],
   invalidNumber: ['privacy-incorrect'],
   booked: ['auth-thankyou'],
-  refused: ['sorry', 'pls-try-call-later'],
+  refused: ['sorry', 'please-try-call-later'],
   goodbye: ['vm-goodbye'],
   agentCalling: ['calling'],
   agentCustomerUnavailable: ['number-not-answering'],

@@ -119,6 +119,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
     daemon
       .stop()
       .then(() => sim.stop())
+      .catch(() => undefined)
       .finally(() => {
         logger.end();
         if (!opts.db) fs.rmSync(dir, { recursive: true, force: true });

@@ -77,9 +77,17 @@ export class Dialer {
 
   /** Delay 0: a placeholder takes the caller's place now, while the caller still confirms. */
   async holdPlace(callback: Callback, confirmed: Promise<boolean>): Promise<void> {
+    this.awaitConfirmation(callback, confirmed);
+    await this.begin(callback, this.callbacks.ruleOf(callback), 'agent-first', callback.queuePosition ?? 1, false);
+  }
+
+  /**
+   * The caller of a held place is confirming their number in a dialog of this process: an agent who
+   * takes the placeholder meanwhile waits for the answer, and a reconcile does not give the place up.
+   */
+  awaitConfirmation(callback: Callback, confirmed: Promise<boolean>): void {
     this.unconfirmed.set(callback.id, confirmed);
     confirmed.finally(() => this.unconfirmed.delete(callback.id)).catch(() => {});
-    await this.begin(callback, this.callbacks.ruleOf(callback), 'agent-first', callback.queuePosition ?? 1, false);
   }
 
   private limitOf(callback: Callback): number {

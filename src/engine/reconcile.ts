@@ -33,6 +33,7 @@ export async function reconcile(store: CallbackStore, gateway: PbxGateway, diale
     if (served.has(id)) queueCalls.servedUnseen(call);
     else store.upsertCall({ ...call, result: 'left', endedAt: call.endedAt ?? clock.now() });
   }
+  if (served.size > 0) await gateway.forgetCalls?.([...served]);
   const stillWaiting = store.waitingCalls();
   const goneIds = new Set(result.goneAttempts.map((g) => g.attemptId));
   for (const attempt of open) {

@@ -55,8 +55,10 @@ export class CallbackNode {
     const place = { position: req.queuePosition ?? 0 };
     if (req.delayMinutes === 0 && known) {
       held = this.create(req, known, { holdPlace: place });
-      if (held && held.dueAt === null && held.status === 'Scheduled' && held.attempts === 0) {
-        await this.dialer.holdPlace(held, confirmed);
+      if (held && held.dueAt === null && held.status === 'Scheduled') {
+        // A place already held for this caller (the dialog started again after a restart) keeps its placeholder.
+        if (held.attempts === 0) await this.dialer.holdPlace(held, confirmed);
+        else this.dialer.awaitConfirmation(held, confirmed);
       }
     }
     let number: string | null = null;

@@ -28,6 +28,8 @@ export interface PbxGateway {
    * events flow to the listener as before); the engine settles the dead ones.
    */
   reconcile(open: ReconcileRequest): Promise<ReconcileResult>;
+  /** The engine recorded how these calls ended (reconcile's servedCallIds): what the PBX kept for them can go. */
+  forgetCalls?(callIds: readonly string[]): Promise<void>;
   /** Callers now waiting in `queue`, in queue order, as the PBX reports them (placeholders included). */
   queueSnapshot?(queue: string): Promise<QueueEntry[]>;
 }

@@ -5,7 +5,7 @@ import { destroy } from './hangup';
 import { answer, newLocalPair } from './local';
 import type { Pbx } from './pbx';
 import { callerAnswered, dispatch, placeholderFor, talkEnded, type QueueCaller, type SimMember, type SimQueue } from './queues';
-import { startDialplan, type Step } from './runner';
+import { runMemberGosub, startDialplan, type Step } from './runner';
 import type { ConversationInfo } from './types';
 
 /**
@@ -66,6 +66,7 @@ export class AgentLeg {
     const { pbx, entry, a1 } = this;
     this.cancelTimeout();
     this.answeredAt = pbx.now();
+    if (entry.gosub) runMemberGosub(pbx, a1, entry.ch, entry.gosub);
     pbx.dial(a1, 'ANSWER', this.dialstring, entry.ch);
     callerAnswered(pbx, entry);
     answer(pbx, entry.ch);

@@ -134,6 +134,27 @@ export function userEventApp(name: string, fields: (x: StepContext) => Array<[st
   };
 }
 
+/** `ExecIf($[cond]?App(...))` for a non-blocking application. */
+export function execIfApp(cond: (x: StepContext) => boolean, shown: string, inner: Step): Step {
+  return {
+    app: 'ExecIf',
+    data: (x) => `${cond(x) ? 1 : 0}?${inner.app}(${inner.data?.(x) ?? ''})`,
+    run: (x, data) => (cond(x) && inner.run ? inner.run(x, data) : next),
+  };
+}
+
+/** `Set(GLOBAL(NAME)=value)`: a global variable, as GET /asterisk/variable reads it. */
+export function setGlobalApp(name: (x: StepContext) => string, value: (x: StepContext) => string): Step {
+  return {
+    app: 'Set',
+    data: (x) => `GLOBAL(${name(x)})=${value(x)}`,
+    run: (x) => {
+      x.pbx.globals.set(name(x), value(x));
+      return next;
+    },
+  };
+}
+
 export function gosubApp(context: string, args: (x: StepContext) => string[]): Step {
   return {
     app: 'Gosub',

@@ -1,5 +1,7 @@
 import {
   answerApp,
+  execIfApp,
+  setGlobalApp,
   gosubApp,
   gotoIfStasisFailed,
   hangupApp,
@@ -31,7 +33,14 @@ const CALLBACKD: Record<string, Record<string, Step[]>> = {
       setVar('__CB_QUEUE', (x) => x.arg(1)),
       pushHangupHandler('callbackd-queue-gone'),
       stasisApp(app, (x) => ['observe', x.arg(1)]),
-      queueApp((x) => `${x.arg(1)},,,,${x.arg(2)}`),
+      execIfApp((x) => x.v('STASISSTATUS') === 'SUCCESS', 'STASISSTATUS = SUCCESS', setVar('__CB_CALL', (x) => x.ch.id)),
+      queueApp((x) => `${x.arg(1)},,,,${x.arg(2)},,callbackd-agent-answered`),
+      returnApp(),
+    ],
+  },
+  'callbackd-agent-answered': {
+    s: [
+      execIfApp((x) => x.v('CB_CALL') !== '', 'CB_CALL set', setGlobalApp((x) => `CALLBACKD_SERVED_${x.v('CB_CALL')}`, (x) => String(Math.floor(x.pbx.now() / 1000)))),
       returnApp(),
     ],
   },
@@ -42,6 +51,7 @@ const CALLBACKD: Record<string, Record<string, Step[]>> = {
         ['abandoned', x.v('ABANDONED')],
         ['position', x.v('QUEUEPOSITION')],
         ['wait', x.v('QUEUEWAIT')],
+        ['number', x.ch.caller.number],
       ]),
       returnApp(),
     ],
@@ -52,7 +62,7 @@ const CALLBACKD: Record<string, Record<string, Step[]>> = {
       stasisApp(app, (x) => ['callback', x.v('CB_QUEUE'), '0']),
       gotoIfStasisFailed('back'),
       hangupApp(),
-      labelled('back', queueApp((x) => `${x.v('CB_QUEUE')},,,,,,,,${x.v('QUEUEPOSITION')}`)),
+      labelled('back', queueApp((x) => `${x.v('CB_QUEUE')},,,,,,callbackd-agent-answered,,${x.v('QUEUEPOSITION')}`)),
       hangupApp(),
     ],
   },
@@ -77,7 +87,8 @@ const CALLBACKD: Record<string, Record<string, Step[]>> = {
   'callbackd-enqueue': {
     s: [
       noOp((x) => `callbackd: callback ${x.v('CB_ID')} to the head of ${x.v('CB_QUEUE')}`),
-      queueApp((x) => `${x.v('CB_QUEUE')},,,,,,,,1`),
+      setVar('__CB_CALL', (x) => x.ch.id),
+      queueApp((x) => `${x.v('CB_QUEUE')},,,,,,callbackd-agent-answered,,1`),
       hangupApp(),
     ],
   },

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import './dialplan';
 import { placeCall, SimCall, type CallerSpec } from './calls';
 import { controlRequest } from './control-http';
+import type { FaultRules } from './faults';
 import { Pbx } from './pbx';
 import { dispatch, SimMember, SimQueue } from './queues';
 import { AriServer } from './server';
@@ -19,6 +20,7 @@ import type {
 export { SimCall } from './calls';
 export type { CallerSpec, SimCallEvent } from './calls';
 export type * from './types';
+export type { FaultRule, FaultRules } from './faults';
 
 /**
  * An in-process Asterisk 22 as far as callbackd sees it over ARI: REST + WebSocket on 127.0.0.1, the
@@ -165,6 +167,21 @@ export class AriSimulator extends EventEmitter {
   }
 
   /** REST requests (not the Swagger downloads), in arrival order. */
+  /** Rules that answer matching requests as they say (broken bodies, delays), for tests of hostile answers. */
+  get faults(): FaultRules {
+    return this.server.faults;
+  }
+
+  /** Send a raw text frame on every event WebSocket; returns how many sockets got it. */
+  sendRawEvent(frame: string): number {
+    return this.server.sendRawFrame(frame);
+  }
+
+  /** Global dialplan variables as they stand (the dialplan's served marks among them). */
+  globals(): Map<string, string> {
+    return new Map(this.pbx.globals);
+  }
+
   requests(): RequestLogEntry[] {
     return [...this.server.requestLog];
   }

@@ -27,6 +27,11 @@ export class SimPlayback {
     return { ...json, target_uri: `channel:${this.channelId}`, language: this.language, state: this.state };
   }
 
+  /** The URI scheme of the item playing now, or null when nothing plays. */
+  playingScheme(): string | null {
+    return this.state === 'playing' || this.state === 'continuing' ? this.media[this.index].split(':')[0] : null;
+  }
+
   /** Queue it; it starts when no other playback plays on the channel. */
   enqueue(): void {
     this.pbx.playbacks.set(this.id, this);

@@ -26,6 +26,8 @@ export interface QueueCaller {
   readonly enteredAt: number;
   leg: AgentLeg | null;
   talking: boolean;
+  /** Queue()'s gosub argument: run on the member's channel when the member answers. */
+  gosub: string | null;
   finish: (r: StepResult) => void;
   cancelTimeout: () => void;
 }
@@ -125,8 +127,8 @@ export function talkEnded(pbx: Pbx, e: QueueCaller, answeredAt: number): void {
   e.finish({ kind: 'hangup' });
 }
 
-function join(pbx: Pbx, x: StepContext, queue: SimQueue, position: number, timeoutMs: number | null, finish: (r: StepResult) => void): () => void {
-  const e: QueueCaller = { ch: x.ch, queue, enteredAt: pbx.now(), leg: null, talking: false, finish, cancelTimeout: () => undefined };
+function join(pbx: Pbx, x: StepContext, queue: SimQueue, position: number, timeoutMs: number | null, gosub: string | null, finish: (r: StepResult) => void): () => void {
+  const e: QueueCaller = { ch: x.ch, queue, enteredAt: pbx.now(), leg: null, talking: false, gosub, finish, cancelTimeout: () => undefined };
   const at = position > 0 ? Math.min(position - 1, queue.entries.length) : queue.entries.length;
   queue.entries.splice(at, 0, e);
   if (timeoutMs !== null) {
@@ -186,7 +188,8 @@ export function queueApp(data: (x: StepContext) => string): Step {
       const timeoutSec = Number(args[4]);
       const position = Number(args[8]);
       const timeoutMs = args[4] && timeoutSec > 0 ? x.pbx.seconds(timeoutSec) : null;
-      return x.block((finish) => join(x.pbx, x, queue, position > 0 ? position : 0, timeoutMs, finish));
+      const gosub = args[6] ? args[6] : null;
+      return x.block((finish) => join(x.pbx, x, queue, position > 0 ? position : 0, timeoutMs, gosub, finish));
     },
   };
 }

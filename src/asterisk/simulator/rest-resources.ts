@@ -131,6 +131,8 @@ export const RESOURCE_HANDLERS: Record<string, Handler> = {
   'playbacks.stop': (pbx, req) => {
     const p = pbx.playbacks.get(req.path.playbackId);
     if (!p) return error(404, 'Playback not found');
+    // Asterisk says the digits of a digits: URI in one go and cannot stop them (seen on Asterisk 22).
+    if (p.playingScheme() === 'digits') return error(500, 'Could not stop playback');
     p.finish();
     return noContent;
   },
@@ -146,7 +148,10 @@ export const RESOURCE_HANDLERS: Record<string, Handler> = {
   'asterisk.setGlobalVar': (pbx, req) => {
     const name = req.params.str('variable');
     if (!name) return error(400, 'Variable name is required');
-    pbx.globals.set(name, req.params.str('value') ?? '');
+    // As pbx_builtin_setvar_helper: no value deletes the variable.
+    const value = req.params.str('value');
+    if (value === undefined || value === null) pbx.globals.delete(name);
+    else pbx.globals.set(name, value);
     return noContent;
   },
   'events.eventWebsocket': () => error(400, 'WebSocket upgrade required'),

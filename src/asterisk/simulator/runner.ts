@@ -55,6 +55,27 @@ export function labelPriority(pbx: Pbx, context: string, exten: string, label: s
   return i < 0 ? -1 : i + 1;
 }
 
+/**
+ * Queue()'s gosub on the member's channel: the simulator runs the steps that do not block (Set,
+ * ExecIf, NoOp) at once, with `__` variables of the caller inherited, and stops at Return.
+ */
+export function runMemberGosub(pbx: Pbx, member: SimChannel, caller: SimChannel, context: string): void {
+  const steps = resolveExtension(pbx, context, 's', member) ?? [];
+  const x: StepContext = {
+    pbx,
+    ch: member,
+    exten: () => 's',
+    arg: () => '',
+    v: (name) => member.getVar(name) ?? caller.getVar(name) ?? pbx.globals.get(name) ?? '',
+    block: () => Promise.resolve({ kind: 'return' }),
+  };
+  for (const step of steps) {
+    if (step.app === 'Return') return;
+    const result = step.run?.(x, step.data?.(x) ?? '');
+    if (result && 'then' in result) return;
+  }
+}
+
 interface Location {
   context: string;
   exten: string;

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FaultRules, ruleFromJson, type FaultAction } from './faults';
 import type { Pbx } from './pbx';
-import { Params, error, type Handler, type RestResponse } from './rest';
+import { Params, error, noContent, type Handler, type RestResponse } from './rest';
 import { CHANNEL_HANDLERS } from './rest-channels';
 import { RESOURCE_HANDLERS } from './rest-resources';
 import { apiDeclaration, OPERATIONS, resourceListing, type ApiOperation } from './swagger';
@@ -28,6 +29,9 @@ const ROUTES: Route[] = OPERATIONS.filter((o) => HANDLERS[`${o.resource}.${o.nic
 /** HTTP (REST + Swagger) and WebSocket (events) front of the simulator, speaking ARI's wire protocol. */
 export class AriServer {
   readonly requestLog: RequestLogEntry[] = [];
+  /** Scripted broken answers and delays (see faults.ts); also `POST`/`DELETE /_sim/faults`. */
+  readonly faults = new FaultRules();
+  private readonly held = new Set<NodeJS.Timeout>();
   private readonly http: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<Socket>();
@@ -72,6 +76,17 @@ export class AriServer {
 
   async relisten(): Promise<void> {
     if (!this.listening) await this.listen(this.port);
+  }
+
+  /** Send `text` as it is, JSON or not, on every event WebSocket; returns how many got it. */
+  sendRawFrame(text: string): number {
+    let sent = 0;
+    for (const ws of this.clients) {
+      if (ws.readyState !== ws.OPEN) continue;
+      ws.send(text);
+      sent += 1;
+    }
+    return sent;
   }
 
   /** Drop every WebSocket without a close handshake; HTTP keeps working. */
@@ -120,30 +135,68 @@ export class AriServer {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let out: RestResponse;
-      let path = '';
-      let query = new Map<string, string[]>();
-      let body: unknown = null;
+      const text = Buffer.concat(chunks).toString('utf8');
+      let fault: FaultAction | null = null;
       try {
-        const url = new URL(req.url ?? '/', 'http://localhost');
-        query = collect(url.searchParams);
-        path = url.pathname.startsWith('/ari') ? url.pathname.slice(4) : url.pathname;
-        const text = Buffer.concat(chunks).toString('utf8');
-        const sim = url.pathname.startsWith('/_sim/');
-        if (!sim && !url.pathname.startsWith('/ari/')) out = error(404, 'Resource not found');
-        else if (!this.authorized(req, url)) out = { status: 401, body: { message: 'Authentication required' }, headers: { 'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"' } };
-        else if (text.trim() !== '' && !tryParse(text, (v) => (body = v))) out = error(400, 'Failed to parse request body');
-        else if (sim) out = this.control ? this.control(req.method ?? 'GET', url.pathname.slice(5), body) : error(404, 'Resource not found');
-        else out = this.dispatch(req, path, query, body);
-      } catch (err) {
-        this.pbx.warn(err);
-        out = { status: 500, body: { message: 'Internal Server Error' } };
+        const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+        if (!pathname.startsWith('/_sim/')) fault = this.faults.take(req.method ?? 'GET', safeDecode(pathname));
+      } catch {
+        // an unparseable URL is answered by the normal path
       }
-      this.send(res, out);
-      if (!path.startsWith('/api-docs') && !path.startsWith('/_sim/')) {
-        this.requestLog.push({ at: this.pbx.now(), method: req.method ?? 'GET', path: safeDecode(path), query: flatten(query), body, status: out.status, response: out.body ?? null });
-      }
+      if (!fault?.delayMs) return this.answer(req, res, text, fault);
+      const timer = setTimeout(() => {
+        this.held.delete(timer);
+        if (!res.destroyed) this.answer(req, res, text, fault);
+      }, fault.delayMs);
+      this.held.add(timer);
     });
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, text: string, fault: FaultAction | null): void {
+    let out: RestResponse;
+    let path = '';
+    let query = new Map<string, string[]>();
+    let body: unknown = null;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      query = collect(url.searchParams);
+      path = url.pathname.startsWith('/ari') ? url.pathname.slice(4) : url.pathname;
+      const sim = url.pathname.startsWith('/_sim/');
+      if (fault?.respond) out = { status: fault.respond.status, body: fault.respond.body };
+      else if (!sim && !url.pathname.startsWith('/ari/')) out = error(404, 'Resource not found');
+      else if (!this.authorized(req, url)) out = { status: 401, body: { message: 'Authentication required' }, headers: { 'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"' } };
+      else if (text.trim() !== '' && !tryParse(text, (v) => (body = v))) out = error(400, 'Failed to parse request body');
+      else if (sim) out = this.simControl(req.method ?? 'GET', url.pathname.slice(5), body);
+      else out = this.dispatch(req, path, query, body);
+    } catch (err) {
+      this.pbx.warn(err);
+      out = { status: 500, body: { message: 'Internal Server Error' } };
+    }
+    if (fault?.respond) this.sendScripted(res, fault.respond);
+    else this.send(res, out);
+    if (!path.startsWith('/api-docs') && !path.startsWith('/_sim/')) {
+      this.requestLog.push({ at: this.pbx.now(), method: req.method ?? 'GET', path: safeDecode(path), query: flatten(query), body, status: out.status, response: out.body ?? null });
+    }
+  }
+
+  /** The control endpoints that reach the server itself; the rest go to `control` (control-http.ts). */
+  private simControl(method: string, path: string, body: unknown): RestResponse {
+    const b = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    if (path === '/faults' && method === 'POST') {
+      const rule = ruleFromJson(b);
+      if (!rule) return error(400, 'a fault needs "path" or "pattern"');
+      this.faults.add(rule);
+      return noContent;
+    }
+    if (path === '/faults' && method === 'DELETE') {
+      this.faults.clear();
+      return noContent;
+    }
+    if (path === '/ws' && method === 'POST') {
+      if (typeof b.frame !== 'string') return error(400, 'a raw event needs "frame" (a string)');
+      return { status: 200, body: { sent: this.sendRawFrame(b.frame) } };
+    }
+    return this.control ? this.control(method, path, body) : error(404, 'Resource not found');
   }
 
   private dispatch(req: IncomingMessage, path: string, query: Map<string, string[]>, body: unknown): RestResponse {
@@ -178,7 +231,17 @@ export class AriServer {
     res.end(text);
   }
 
+  /** A fault's answer exactly as scripted: the body is not re-encoded, so it can be broken JSON. */
+  private sendScripted(res: ServerResponse, raw: NonNullable<FaultAction['respond']>): void {
+    const bytes = typeof raw.body === 'string' ? Buffer.from(raw.body, 'utf8') : raw.body;
+    const headers = { Server: 'Asterisk/22.0.0-callbackd-simulator', 'Content-Type': raw.contentType ?? 'application/json', 'Content-Length': String(bytes.length), ...(raw.headers ?? {}) };
+    res.writeHead(raw.status, headers);
+    res.end(bytes);
+  }
+
   async close(): Promise<void> {
+    for (const timer of this.held) clearTimeout(timer);
+    this.held.clear();
     this.listening = false;
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.cutAll();
