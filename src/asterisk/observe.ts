@@ -77,11 +77,14 @@ export class QueueObserver {
     }
   }
 
-  /** The queue, number and form; whatever cannot be read is left as the event gave it. */
+  /**
+   * The queue, number and form; whatever cannot be read is left as the event gave it. Without the
+   * subscription the abandon would never be heard, so it is tried again a few times first.
+   */
   private async readCall(call: WaitingCall): Promise<Form> {
     const { rest } = this.deps;
     try {
-      await rest.subscribeChannel(call.callId);
+      await retried(() => rest.subscribeChannel(call.callId));
       if (call.queue === '') call.queue = (await rest.getVariable(call.callId, 'CB_QUEUE')) ?? '';
       const [number, form] = await Promise.all([readCallerNumber(rest, call.callId), readForm(rest, call.callId, this.deps.formVariables)]);
       call.number = number ?? call.number;
@@ -94,7 +97,7 @@ export class QueueObserver {
 
   private async continueIntoQueue(call: WaitingCall): Promise<void> {
     try {
-      await this.deps.rest.continueInDialplan(call.callId);
+      await retried(() => this.deps.rest.continueInDialplan(call.callId));
     } catch (err) {
       if (err instanceof AriRequestError && err.gone) {
         call.log.info('caller hung up during the observe hop');
@@ -242,5 +245,17 @@ export class QueueObserver {
     const how: QueueCallGone['how'] = abandoned ? 'abandoned' : call.served ? 'served' : 'left';
     call.log.info('queue call gone', { how, position, waitSeconds });
     this.deps.listener.queueCallGone({ callId: call.callId, queue: call.queue, at: this.deps.clock.now(), how, position, waitSeconds });
+  }
+}
+
+/** A request to Asterisk tried up to three times, 100 and 300 ms apart, unless the channel is gone. */
+async function retried(request: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (err) {
+      if (attempt >= 2 || (err instanceof AriRequestError && err.gone)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, attempt === 0 ? 100 : 300));
+    }
   }
 }

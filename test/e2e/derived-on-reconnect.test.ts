@@ -153,4 +153,20 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     assert.ok(dial >= 0 && announce >= 0, `both happened: ${after.map((r) => `${r.method} ${r.path}`).join('; ')}`);
     assert.ok(dial < announce, 'the customer is dialled before the agent hears the announcement');
   });
+
+  it('a call seen while Asterisk answers badly is recorded, continued after the reconnect, and its abandon becomes a callback', async () => {
+    h = await new AsteriskHarness().start();
+    h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 100, state: 'paused' }] });
+    h.sim.faults.add({ method: 'POST', path: '/ari/applications/callbackd/subscription', times: 3, respond: { status: 500, body: '{"message":"Internal Server Error"}' } });
+    h.sim.faults.add({ method: 'POST', path: /\/continue$/, times: 3, respond: { status: 500, body: '{"message":"Internal Server Error"}' } });
+    const call = h.sim.callIntoQueue({ number: '+420601000281', queue: 'support' });
+    await h.until(() => h.sim.faults.taken === 6, 'the hop to fail');
+    assert.equal(h.daemon.store.getCall(call.channelId)?.result, 'waiting', 'recorded although Asterisk answered badly');
+    assert.equal(h.sim.queueEntries('support').length, 0, 'still parked in the hop');
+    h.sim.dropConnections();
+    await h.until(() => h.sim.queueEntries('support').some((e) => e.channelId === call.channelId), 'the caller continued into the queue after the reconnect');
+    call.hangup();
+    await h.until(() => h.callbacks().length === 1, 'the LostShift callback');
+    assert.equal(h.callbacks()[0].originCallId, call.channelId);
+  });
 });
