@@ -2,6 +2,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { DateTime, IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { crashSpecProblem } from '../crash';
+import { NUMBER_PLACEHOLDERS } from '../domain/number';
 import { MECHANISMS, OUTCOMES } from '../domain/types';
 import { DEFAULT_TRANSITION } from './defaults';
 
@@ -59,7 +60,8 @@ const regex: Check = (v) => {
 const country: Check = (v) =>
   isSupportedCountry(v) ? null : `"${v}" is not a country code known to libphonenumber (two upper-case letters, e.g. CZ)`;
 
-const endpoint: Check = (v) => (v.includes('{number}') ? null : 'must contain {number}, where the number to dial goes');
+const endpoint: Check = (v) =>
+  NUMBER_PLACEHOLDERS.some((p) => v.includes(p)) ? null : `must contain where the number to dial goes: ${NUMBER_PLACEHOLDERS.join(', ')}`;
 
 const date: Check = (v) =>
   /^\d{4}-\d{2}-\d{2}$/.test(v) && DateTime.fromFormat(v, 'yyyy-MM-dd').isValid ? null : `"${v}" is not a date as YYYY-MM-DD`;

@@ -51,10 +51,26 @@ export function checkNumberAllowed(e164: string, rules: NumberRules, defaultCoun
   }
 }
 
+/**
+ * The forms of a number an endpoint template can ask for, as trunks want them: {number} E.164
+ * with "+" (+420601111222), {e164digits} without it (420601111222), {intl00} with the 00 prefix
+ * (00420601111222), {national} as dialled inside the number's country (601111222, 02079460958).
+ */
+export const NUMBER_PLACEHOLDERS = ['{number}', '{e164digits}', '{intl00}', '{national}'] as const;
+
 /** The dial string for a validated E.164 number. Only "+" and digits can reach the template. */
 export function dialString(template: string, e164: string): string {
   if (!/^\+[1-9][0-9]{5,14}$/.test(e164)) throw new InvalidNumberError(`"${e164}" is not E.164`);
-  return template.split('{number}').join(e164);
+  const digits = e164.slice(1);
+  const forms: Record<(typeof NUMBER_PLACEHOLDERS)[number], () => string> = {
+    '{number}': () => e164,
+    '{e164digits}': () => digits,
+    '{intl00}': () => `00${digits}`,
+    '{national}': () => (parsePhoneNumberFromString(e164)?.formatNational() ?? digits).replace(/[^0-9]/g, ''),
+  };
+  let out = template;
+  for (const placeholder of NUMBER_PLACEHOLDERS) if (out.includes(placeholder)) out = out.split(placeholder).join(forms[placeholder]());
+  return out;
 }
 
 /** The digits a caller hears read back: the national number at home, the full number abroad. */

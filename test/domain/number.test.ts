@@ -26,6 +26,11 @@ describe('numbers', () => {
     }
     assert.throws(() => dialString('PJSIP/{number}@trunk', '+420601111222&Local/x'), InvalidNumberError);
     assert.equal(dialString('PJSIP/{number}@trunk', '+420601111222'), 'PJSIP/+420601111222@trunk');
+    assert.equal(dialString('PJSIP/{e164digits}@trunk', '+420601111222'), 'PJSIP/420601111222@trunk');
+    assert.equal(dialString('DAHDI/g1/{intl00}', '+420601111222'), 'DAHDI/g1/00420601111222');
+    assert.equal(dialString('PJSIP/{national}@trunk', '+420601111222'), 'PJSIP/601111222@trunk');
+    assert.equal(dialString('PJSIP/{national}@uk', '+442079460958'), 'PJSIP/02079460958@uk', 'the national prefix is kept');
+    assert.equal(dialString('PJSIP/{national}@us', '+12133734253'), 'PJSIP/2133734253@us');
   });
 
   it('applies the transition number rules: country, premium rate, block and allow patterns', () => {
