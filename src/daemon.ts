@@ -1,10 +1,12 @@
 import os from 'node:os';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'winston';
 import type { Config } from './config/types';
 import { armCrashPoint } from './crash';
 import { systemClock, type Clock } from './domain/clock';
+import { AlreadyRunningError } from './domain/errors';
 import { Callbacks } from './engine/callbacks';
 import { Dialer } from './engine/dialer';
 import { QueueCalls } from './engine/queue-calls';
@@ -15,6 +17,20 @@ import { Scheduler } from './scheduler/scheduler';
 import { realTimers, type Timers } from './scheduler/timers';
 import { migrate, openDatabase } from './store/database';
 import { SqliteStore } from './store/sqlite-store';
+
+/** The database lock is renewed this often, and a holder on another host is stale after LOCK_STALE_MS. */
+const LOCK_HEARTBEAT_MS = 5_000;
+const LOCK_STALE_MS = 30_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export interface DaemonOptions {
   config: Config;
@@ -42,6 +58,8 @@ export class Daemon {
   private readonly clock: Clock;
   private sweepTask: ScheduledTask | null = null;
   private watchTimer: NodeJS.Timeout | null = null;
+  private lockTimer: NodeJS.Timeout | null = null;
+  private readyLogged = false;
   private dataVersion = 0;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -76,6 +94,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { config, logger, gateway } = this.opts;
+    this.holdLock();
     const recovered = this.store.releaseClaimsNotOwnedBy(this.owner);
     if (recovered > 0) logger.warn(`recovered ${recovered} claim(s) left by a previous process`);
     const decided = this.queueCalls.decideUndecided();
@@ -83,17 +102,45 @@ export class Daemon {
     this.sweep();
     this.sweepTask = cron.schedule(config.scheduler.sweepCron, () => this.sweep());
     this.scheduler.start();
-    if (gateway) await gateway.start(this.listener());
     this.watchForOtherWriters();
-    logger.info('callbackd ready', { pbx: config.pbx, db: config.db, owner: this.owner });
+    logger.info('callbackd started', { pbx: config.pbx, db: path.resolve(config.db), owner: this.owner });
+    if (gateway) {
+      logger.info(`connecting to ${gateway.kind === 'asterisk' ? 'Asterisk' : 'FreeSWITCH'}; ready once connected`);
+      await gateway.start(this.listener());
+    } else {
+      logger.warn('no PBX configured (pbx: none): callbacks are kept, listed and expired, but nothing is dialled');
+      logger.info('callbackd ready', { pbx: config.pbx });
+    }
   }
 
   async stop(): Promise<void> {
     this.scheduler.stop();
     this.sweepTask?.stop();
     if (this.watchTimer) clearInterval(this.watchTimer);
+    if (this.lockTimer) clearInterval(this.lockTimer);
     if (this.opts.gateway) await this.opts.gateway.stop();
+    this.store.daemonLock.release(this.owner);
     this.store.close();
+  }
+
+  /**
+   * One daemon per database file: two would both dial. The lock is renewed every few seconds; a
+   * holder whose process is gone (same host) or whose heartbeat stopped (another host) is replaced.
+   */
+  private holdLock(): void {
+    const holder = { owner: this.owner, host: os.hostname(), pid: process.pid };
+    const result = this.store.daemonLock.acquire(holder, Date.now(), LOCK_STALE_MS, processAlive);
+    if (!result.ok) {
+      const { holder: other } = result;
+      const ago = Math.max(0, Math.round((Date.now() - other.heartbeatAt) / 1000));
+      throw new AlreadyRunningError(
+        `another callbackd (pid ${other.pid} on ${other.host}) is running on ${path.resolve(this.opts.config.db)} (alive ${ago}s ago): stop it first, or give this one its own database (db / CALLBACKD_DB)`,
+      );
+    }
+    this.lockTimer = setInterval(() => {
+      if (!this.store.daemonLock.heartbeat(this.owner, Date.now())) this.opts.logger.error('another daemon took over this database file; this one should be stopped');
+    }, LOCK_HEARTBEAT_MS);
+    this.lockTimer.unref();
   }
 
   /** Expiry and lease recovery, on the configured cron schedule. */
@@ -136,6 +183,10 @@ export class Daemon {
     return {
       connectionChanged: (up) => {
         logger.info(up ? 'PBX connected' : 'PBX connection lost');
+        if (up && !this.readyLogged) {
+          this.readyLogged = true;
+          logger.info('callbackd ready', { pbx: this.opts.config.pbx });
+        }
         if (!up || !gateway) return;
         reconcile(this.store, gateway, this.dialer, this.queueCalls, this.clock, logger)
           .catch((err) => logger.error('reconcile failed', { error: String(err) }))

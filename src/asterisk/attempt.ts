@@ -97,7 +97,8 @@ export abstract class AttemptBase<Stage extends string> {
       'attempt end',
       this.accepted.then(async (ok) => {
         if (!ok) return;
-        this.log.info('attempt ended', { outcome, detail });
+        // 'answered' is known when the customer is joined, long before the conversation ends.
+        this.log.info(`attempt outcome: ${outcome}`, { outcome, detail });
         try {
           this.deps.listener.attemptEnded(this.ref, outcome, detail);
         } catch (err) {

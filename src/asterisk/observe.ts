@@ -207,7 +207,7 @@ export class QueueObserver {
 
   private markServed(call: WaitingCall): void {
     call.served = true;
-    call.log.info('queue call served');
+    call.log.debug('agent answered the queue call');
     this.deps.listener.queueCallServed({ callId: call.callId, queue: call.queue, number: call.number, at: this.deps.clock.now() });
   }
 

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'number_not_allowed'
   | 'invalid_request'
   | 'config_invalid'
-  | 'pbx_unavailable';
+  | 'pbx_unavailable'
+  | 'already_running';
 
 export class CallbackdError extends Error {
   constructor(
@@ -66,5 +67,12 @@ export class ConfigError extends CallbackdError {
     problem: string,
   ) {
     super('config_invalid', `configuration key "${key}": ${problem}`);
+  }
+}
+
+/** Another daemon already works on this database file. */
+export class AlreadyRunningError extends CallbackdError {
+  constructor(message: string) {
+    super('already_running', message);
   }
 }

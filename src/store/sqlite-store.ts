@@ -4,6 +4,7 @@ import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../domain
 import { Calls } from './calls';
 import { Claims } from './claims';
 import { Commits, type CreateResult, PENDING } from './commits';
+import { DaemonLock } from './daemon-lock';
 import { type Db, type OpenOptions, migrate, openDatabase } from './database';
 import { History } from './history';
 import { Listing } from './listing';
@@ -18,6 +19,8 @@ export class SqliteStore implements CallbackStore {
   private readonly claims: Claims;
   private readonly history: History;
   private readonly calls: Calls;
+  /** One daemon per file (the CLI's short commands do not take it). */
+  readonly daemonLock: DaemonLock;
   private readonly listing: Listing;
   private readonly commits: Commits;
   private readonly pendingCount: Statement<[string], { n: number }>;
@@ -35,6 +38,7 @@ export class SqliteStore implements CallbackStore {
     this.claims = new Claims(db);
     this.history = new History(db);
     this.calls = new Calls(db);
+    this.daemonLock = new DaemonLock(db);
     this.listing = new Listing(db);
     this.commits = new Commits(db, this.history);
     this.pendingCount = db.prepare(`SELECT count(*) AS n FROM callbacks WHERE queue = ? AND ${PENDING}`);

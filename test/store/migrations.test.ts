@@ -27,12 +27,12 @@ describe('store: database and migrations', () => {
     const file = path.join(dir, 'cb.db');
     const db = openDatabase(file);
     const first = migrate(db);
-    assert.deepStrictEqual(first, ['001_initial', '002_lost_calls_and_held_places']);
+    assert.deepStrictEqual(first, ['001_initial', '002_lost_calls_and_held_places', '003_daemon_lock']);
     assert.deepStrictEqual(migrate(db), []);
     db.close();
     const again = openDatabase(file);
     assert.deepStrictEqual(migrate(again), []);
-    assert.deepStrictEqual(appliedMigrations(again), ['001_initial', '002_lost_calls_and_held_places']);
+    assert.deepStrictEqual(appliedMigrations(again), ['001_initial', '002_lost_calls_and_held_places', '003_daemon_lock']);
     const tables = again
       .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
