@@ -84,11 +84,13 @@ describe('ARI simulator: applications, network and agents beyond the traces', fu
 
   it('a member who does not answer is given up after the ring timeout and rung again after the retry pause; two members serve in parallel', async () => {
     const events: Ev[] = [];
-    rig.sim.on('ari-event', (ev: Ev) => events.push(ev));
-    rig.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: null, talkMs: 50 }], ringTimeoutMs: 40, retryMs: 30 });
+    // Every change happens on an event, never after a guessed delay: a loaded machine cannot reorder it.
+    rig.sim.on('ari-event', (ev: Ev) => {
+      events.push(ev);
+      if (ev.type === 'Dial' && ev.dialstatus === 'NOANSWER') rig.sim.setMember('support', 'agent1', { answerAfterMs: 10 });
+    });
+    rig.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: null, talkMs: null }], ringTimeoutMs: 40, retryMs: 30 });
     const a = rig.sim.callIntoQueue({ number: '+420600000001', queue: 'support' });
-    await until('ring timeout', () => events.some((e) => e.type === 'Dial' && e.dialstatus === 'NOANSWER'));
-    rig.sim.setMember('support', 'agent1', { answerAfterMs: 10 });
     await a.waitFor('answered-by-agent');
     const statuses = events.filter((e) => e.type === 'Dial' && e.caller?.id === a.channelId).map((e) => e.dialstatus);
     assert.deepEqual(statuses, ['', 'NOANSWER', '', 'ANSWER']);
@@ -96,6 +98,7 @@ describe('ARI simulator: applications, network and agents beyond the traces', fu
     const b = rig.sim.callIntoQueue({ number: '+420600000002', queue: 'support' });
     await b.waitFor('answered-by-agent');
     assert.equal(b.servedBy?.member, 'agent2', 'agent1 is still talking to the first caller');
+    a.hangup();
     await Promise.all([a.waitFor('gone'), b.waitFor('gone')]);
   });
 
