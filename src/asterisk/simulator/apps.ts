@@ -167,6 +167,15 @@ export function returnApp(): Step {
   return { app: 'Return', run: () => ({ kind: 'return' }) };
 }
 
+/** `GotoIf($[cond]?label)`. */
+export function gotoIfApp(cond: (x: StepContext) => boolean, label: string): Step {
+  return {
+    app: 'GotoIf',
+    data: (x) => `${cond(x) ? 1 : 0}?${label}`,
+    run: (x) => (cond(x) ? { kind: 'goto', label } : next),
+  };
+}
+
 /** `GotoIf($["${STASISSTATUS}" = "FAILED"]?label)`. */
 export function gotoIfStasisFailed(label: string): Step {
   return {

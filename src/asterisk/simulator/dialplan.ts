@@ -1,6 +1,7 @@
 import {
   answerApp,
   execIfApp,
+  gotoIfApp,
   setGlobalApp,
   gosubApp,
   gotoIfStasisFailed,
@@ -24,6 +25,8 @@ import { stasisApp } from './stasis';
  */
 
 const app = (pbx: Pbx) => pbx.opts.app;
+/** ${EPOCH} in the simulator's seconds (tests shrink a second). */
+const epoch = (x: { pbx: Pbx }) => Math.floor(x.pbx.now() / x.pbx.opts.secondMs);
 const labelled = (label: string, step: Step): Step => ({ ...step, label });
 
 const CALLBACKD: Record<string, Record<string, Step[]>> = {
@@ -32,7 +35,10 @@ const CALLBACKD: Record<string, Record<string, Step[]>> = {
       noOp((x) => `callbackd: ${x.ch.caller.number} enters queue ${x.arg(1)}`),
       setVar('__CB_QUEUE', (x) => x.arg(1)),
       pushHangupHandler('callbackd-queue-gone'),
-      stasisApp(app, (x) => ['observe', x.arg(1)]),
+      setVar('__CB_QUEUE_DEADLINE', () => ''),
+      gotoIfApp((x) => x.arg(2) === '', 'observe'),
+      setVar('__CB_QUEUE_DEADLINE', (x) => String(epoch(x) + Number(x.arg(2)))),
+      labelled('observe', stasisApp(app, (x) => ['observe', x.arg(1)])),
       execIfApp((x) => x.v('STASISSTATUS') === 'SUCCESS', 'STASISSTATUS = SUCCESS', setVar('__CB_CALL', (x) => x.ch.id)),
       queueApp((x) => `${x.arg(1)},,,,${x.arg(2)},,callbackd-agent-answered`),
       returnApp(),
@@ -62,8 +68,12 @@ const CALLBACKD: Record<string, Record<string, Step[]>> = {
       stasisApp(app, (x) => ['callback', x.v('CB_QUEUE'), '0']),
       gotoIfStasisFailed('back'),
       hangupApp(),
-      labelled('back', queueApp((x) => `${x.v('CB_QUEUE')},,,,,,callbackd-agent-answered,,${x.v('QUEUEPOSITION')}`)),
-      hangupApp(),
+      labelled('back', setVar('CB_TIMEOUT', () => '')),
+      gotoIfApp((x) => x.v('CB_QUEUE_DEADLINE') === '', 'requeue'),
+      setVar('CB_TIMEOUT', (x) => String(Number(x.v('CB_QUEUE_DEADLINE')) - epoch(x))),
+      execIfApp((x) => Number(x.v('CB_TIMEOUT')) < 1, 'CB_TIMEOUT < 1', setVar('CB_TIMEOUT', () => '1')),
+      labelled('requeue', queueApp((x) => `${x.v('CB_QUEUE')},,,,${x.v('CB_TIMEOUT')},,callbackd-agent-answered,,${x.v('QUEUEPOSITION')}`)),
+      returnApp(),
     ],
   },
   'callbackd-callback': {
