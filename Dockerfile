@@ -20,6 +20,5 @@ COPY dialplan ./dialplan
 RUN mkdir -p /var/lib/callbackd && chown node:node /var/lib/callbackd
 USER node
 VOLUME /var/lib/callbackd
-EXPOSE 8090
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["run"]
