@@ -8,6 +8,7 @@ import type { SessionDeps } from './caller-session';
 import { AriConnection } from './connection';
 import { dialOf } from './customer-dial';
 import { CustomerFirstAttempt } from './customer-first';
+import { EndedAttempts } from './ended-attempts';
 import { EventRoutes } from './event-routes';
 import type { AriChannel, AriEvent, StasisStart } from './events';
 import { runCallbackNode } from './ivr-callback';
@@ -63,6 +64,7 @@ export class AriGateway implements PbxGateway {
   private readonly connection: AriConnection;
   private readonly rest: AriRest;
   private readonly routes: EventRoutes;
+  private readonly ended: EndedAttempts;
   private readonly attempts = new Map<string, AttemptBase<string>>();
   private readonly orphans = new Map<string, NodeJS.Timeout>();
   /** Callers in a CallBack node dialog of this process. */
@@ -84,6 +86,7 @@ export class AriGateway implements PbxGateway {
       { connectTimeoutMs: this.timing.connectTimeoutMs, heartbeatMs: this.timing.heartbeatMs },
     );
     this.rest = new AriRest(() => this.connection.currentClient(), opts.ari.app, this.timing.requestTimeoutMs);
+    this.ended = new EndedAttempts(this.rest, this.routes, this.log);
   }
 
   async start(listener: PbxListener): Promise<void> {
@@ -144,6 +147,9 @@ export class AriGateway implements PbxGateway {
         app: this.opts.ari.app,
         known: (attemptId) => this.attempts.get(attemptId),
         register: (attempt) => this.attempts.set(attempt.ref.attemptId, attempt),
+        tidyEnded: (attemptId, channel) => {
+          this.ended.tidy(attemptId, channel).catch((err: unknown) => this.log.warn('could not clear a channel of an attempt that is over', { attemptId, error: describeError(err) }));
+        },
         resumeCallbackNode: (channel, args) => {
           if (this.inCallbackNode.has(channel.id)) return;
           this.log.warn('caller left in the CallBack node by a previous process: starting the dialog again', { callId: channel.id });

@@ -123,6 +123,8 @@ export function toRequestError(operation: string, err: unknown): AriRequestError
 /** Asterisk's ARI error messages are stable; map the ones whose status matters to us. */
 function inferStatus(reason: string): number | null {
   if (/not found/i.test(reason)) return 404;
+  // applications.subscribe names a channel that is gone this way.
+  if (/event source does not exist/i.test(reason)) return 422;
   if (/not in stasis/i.test(reason)) return 422;
   if (/allocation failed/i.test(reason)) return 500;
   if (/already exists/i.test(reason)) return 409;
@@ -243,15 +245,20 @@ export class AriRest {
     return Array.isArray(list) ? list.map((raw) => normaliseChannel(raw)).filter((c): c is AriChannel => c !== null) : [];
   }
 
-  /** Whether the bridge exists; null when it does not. */
-  async bridgeExists(bridgeId: string): Promise<boolean> {
+  /** The channels in the bridge; null when there is no such bridge. */
+  async getBridge(bridgeId: string): Promise<{ channels: string[] } | null> {
     try {
-      await this.call('bridges', 'get', { bridgeId });
-      return true;
+      const bridge = (await this.call('bridges', 'get', { bridgeId })) as { channels?: unknown } | null;
+      const channels = Array.isArray(bridge?.channels) ? bridge.channels.filter((c): c is string => typeof c === 'string') : [];
+      return { channels };
     } catch (err) {
-      if (err instanceof AriRequestError && err.gone) return false;
+      if (err instanceof AriRequestError && err.gone) return null;
       throw err;
     }
+  }
+
+  async bridgeExists(bridgeId: string): Promise<boolean> {
+    return (await this.getBridge(bridgeId)) !== null;
   }
 
   /** A global dialplan variable; null when unset or empty. */

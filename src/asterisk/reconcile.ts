@@ -17,6 +17,8 @@ export interface ReconcileDeps {
   register(attempt: AttemptBase<string>): void;
   /** A caller left in the CallBack node by a process that died: the dialog starts again. */
   resumeCallbackNode(channel: AriChannel, args: string[]): void;
+  /** A placeholder or customer of an attempt the engine has closed, still in the application. */
+  tidyEnded(attemptId: string, channel: AriChannel): void;
 }
 
 /**
@@ -43,12 +45,15 @@ export async function reconcileOpen(deps: ReconcileDeps, open: ReconcileRequest)
     if (found !== 'waiting') goneCallIds.push(callId);
     if (found === 'served') servedCallIds.push(callId);
   }
-  await resumeStrays(deps);
+  await resumeStrays(deps, new Set(open.attempts.map((a) => a.attemptId)));
   return { goneAttempts, goneCallIds, servedCallIds };
 }
 
-/** Channels sitting in the application that nobody in this process handles: their dialplan goes on. */
-async function resumeStrays(deps: ReconcileDeps): Promise<void> {
+/**
+ * Channels sitting in the application that nobody in this process handles: callers go on
+ * through their dialplan or dialog; channels of attempts already over are cleared.
+ */
+async function resumeStrays(deps: ReconcileDeps, openAttempts: ReadonlySet<string>): Promise<void> {
   for (const channel of await deps.rest.listChannels()) {
     const data = channel.dialplan?.app_name === 'Stasis' ? (channel.dialplan.app_data ?? '') : '';
     const [app, role, ...rest] = data.split(',');
@@ -58,6 +63,8 @@ async function resumeStrays(deps: ReconcileDeps): Promise<void> {
       deps.observer.onStasisStart(channel, ['observe', ...rest]).catch((err: unknown) => deps.log.error('observe hop failed', { callId: channel.id, error: describeError(err) }));
     } else if (role === 'callback') {
       deps.resumeCallbackNode(channel, ['callback', ...rest]);
+    } else if ((role === 'placeholder' || role === 'customer') && rest[0] && !openAttempts.has(rest[0]) && !deps.known(rest[0])) {
+      deps.tidyEnded(rest[0], channel);
     }
   }
 }

@@ -36,6 +36,8 @@ export const LIFECYCLE: Table = {
     answer: 'Completed',
     retry: 'Scheduled',
     fail: 'Failed',
+    // An attempt ended without success and the next one would come after the deadline.
+    expire: 'Expired',
   },
   Completed: {},
   Failed: {},

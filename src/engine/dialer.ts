@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock';
 import { crashPoint } from '../crash';
 import { CallbackdError, ConflictError } from '../domain/errors';
 import { dialString } from '../domain/number';
-import { decideAfterAttempt } from '../domain/retry';
+import { decideAfterAttempt, isExpired } from '../domain/retry';
 import type { CallbackStore } from '../domain/store';
 import { TERMINAL_STATUSES, type Attempt, type Callback, type DialMode, type Outcome } from '../domain/types';
 import { PbxDialError, PbxUnavailableError, type AttemptPlan, type AttemptRef, type DialTarget, type PbxGateway } from '../pbx/gateway';
@@ -106,6 +106,11 @@ export class Dialer {
     const log = this.callbacks.logFor(claimed);
     if (!this.gateway) {
       this.store.releaseClaim(claimed.id, claimed.claimOwner ?? '');
+      return;
+    }
+    if (isExpired(claimed, this.clock.now())) {
+      // Due and past its deadline before the sweep saw it: it is not dialled.
+      this.callbacks.apply(claimed, 'expire', { set: { dueAt: null, claimOwner: null, claimUntil: null } });
       return;
     }
     let endpoint: string;

@@ -6,7 +6,7 @@ import { STATUSES, TERMINAL_STATUSES, type Status } from '../../src/domain/types
 /** The table written out once more, by hand, so a change to the code's table shows here. */
 const EXPECTED: Record<Status, Partial<Record<LifecycleEvent, Status>>> = {
   Scheduled: { merge: 'Scheduled', reschedule: 'Scheduled', dial: 'Dialing', retry: 'Scheduled', fail: 'Failed', neglect: 'Neglected', cancel: 'Cancelled', expire: 'Expired' },
-  Dialing: { answer: 'Completed', retry: 'Scheduled', fail: 'Failed' },
+  Dialing: { answer: 'Completed', retry: 'Scheduled', fail: 'Failed', expire: 'Expired' },
   Completed: {},
   Failed: {},
   Neglected: {},

@@ -189,4 +189,24 @@ describe('crash points: the daemon killed at the instants that matter', function
     await until(() => sim.queueEntries('support').length === 0, 'the placeholder to leave the queue');
     await until(() => store!.openAttempts().length === 0, 'the attempt to be closed');
   });
+
+  it('agent-first: killed right after Completed is committed: the conversation goes on, and both sides are cleared when it ends', async () => {
+    sim.setMember('support', 'agent1', { talkMs: 700 });
+    sim.scriptDestination('+420601000371', { outcome: 'answer', afterMs: 100, talkMs: null });
+    await start('callback-settled');
+    const call = sim.callIntoQueue({ number: '+420601000371', queue: 'support' });
+    await until(() => sim.queueEntries('support').some((e) => e.channelId === call.channelId), 'the caller in the queue');
+    call.pressDigits('1');
+    await once(call, 'stasis');
+    await until(() => callbacks().length === 1 && sim.queueEntries('support').some((e) => e.placeholderFor === callbacks()[0].id), 'the held place');
+    call.pressDigits('1');
+    await once(call, 'gone');
+    agents('support', 'agent1');
+    await crashed();
+    assert.equal(callbacks()[0].status, 'Completed');
+    assert.ok(sim.bridges().some((b) => String(b.id).endsWith('-bridge')), 'the customer talks to the agent while the daemon is dead');
+    await start();
+    await until(() => sim.bridges().length === 0 && sim.channels().length === 0, 'the customer hung up with the agent, and the bridge deleted');
+    assert.equal(dialsTo('+420601000371'), 1);
+  });
 });

@@ -144,4 +144,26 @@ describe('engine: state derived again at start and reconnect', () => {
     daemon.scheduler.poke();
     assert.deepEqual(gateway.started.map((p) => p.queue).sort(), ['billing', 'sales']);
   });
+
+  it('expires a Dialing callback whose next attempt would come after its deadline', async () => {
+    const cb = manual('+420601111561', { queue: 'support', delayMinutes: 1 });
+    timers.advance(MIN);
+    const [plan] = gateway.started;
+    listener().placeholderAnswered(plan);
+    await settle();
+    assert.equal(daemon.store.get(cb.id)?.status, 'Dialing');
+    clock.advance(29 * MIN);
+    listener().attemptEnded(plan, 'no_answer', 'timeout');
+    const after = daemon.store.get(cb.id)!;
+    assert.equal(after.status, 'Expired', 'the retry would land after the 30-minute deadline');
+    assert.equal(daemon.store.openAttempts().length, 0, 'the attempt is closed');
+  });
+
+  it('does not dial a callback that came due after its deadline; it expires it', () => {
+    const cb = manual('+420601111562', { queue: 'support', delayMinutes: 1 });
+    clock.advance(40 * MIN);
+    daemon.scheduler.poke();
+    assert.equal(gateway.started.length, 0);
+    assert.equal(daemon.store.get(cb.id)?.status, 'Expired');
+  });
 });
