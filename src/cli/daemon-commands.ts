@@ -1,11 +1,12 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { Daemon } from '../daemon';
 import { startDemo } from '../demo/demo';
 import { InvalidRequestError } from '../domain/errors';
 import { closeLogger, createLogger, redactConfig, type Logger } from '../log';
 import { createGateway } from '../pbx/create-gateway';
-import { migrate, openDatabase } from '../store/database';
-import { loadConfigFor, type GlobalOptions } from './context';
+import { DatabaseFileError, migrate, openDatabase } from '../store/database';
+import { databaseError, loadConfigFor, openDatabaseFor, type GlobalOptions } from './context';
 
 /** Exit status after an uncaught exception: sysexits' EX_SOFTWARE (78, EX_CONFIG, is a bad configuration). */
 export const EXIT_UNCAUGHT = 70;
@@ -81,8 +82,18 @@ export function registerDaemonCommands(program: Command): void {
       const logger = createLogger(config.log);
       installProcessGuards(logger);
       logger.info('configuration loaded', { config: redactConfig(config) });
-      const daemon = new Daemon({ config, logger, gateway: createGateway(config, logger) });
-      await daemon.start();
+      let running: Daemon;
+      try {
+        const daemon = new Daemon({ config, logger, gateway: createGateway(config, logger) });
+        await daemon.start();
+        running = daemon;
+      } catch (err) {
+        // Said once on stderr by the command line (one line, naming the key); the log gets it too.
+        logger.error('callbackd could not start', { error: err instanceof Error ? err.message : String(err) });
+        await closeLogger(logger);
+        throw err;
+      }
+      const daemon = running;
       const signal = await nextSignal(['SIGTERM', 'SIGINT']);
       logger.info(`${signal}: stopping`);
       let code = 0;
@@ -111,6 +122,14 @@ export function registerDaemonCommands(program: Command): void {
       const agents = Number(opts.agents);
       if (!Number.isInteger(seconds) || seconds < 0) throw new InvalidRequestError('--seconds must be a whole number');
       if (!Number.isInteger(agents) || agents < 1 || agents > 20) throw new InvalidRequestError('--agents must be 1 to 20');
+      if (opts.db !== undefined) {
+        // Checked before the simulator starts: a database that cannot be made fails in one line, at once.
+        try {
+          openDatabase(opts.db).close();
+        } catch (err) {
+          throw err instanceof DatabaseFileError ? databaseError(err, { name: 'demo --db', fix: (what) => `give --db ${what}, or leave --db out for a temporary database` }) : err;
+        }
+      }
       const demo = await startDemo({ seconds, agents, db: opts.db, out: process.stdout });
       process.once('SIGINT', () => demo.stop());
       process.once('SIGTERM', () => demo.stop());
@@ -122,10 +141,11 @@ export function registerDaemonCommands(program: Command): void {
     .description('create or upgrade the database, then exit')
     .action(function (this: Command) {
       const config = loadConfigFor(this.optsWithGlobals() as GlobalOptions);
-      const db = openDatabase(config.db);
+      const db = openDatabaseFor(config.db, true);
       try {
         const applied = migrate(db);
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : `${config.db} is up to date\n`);
+        const file = path.resolve(config.db);
+        process.stdout.write(applied.length ? `${file}: applied ${applied.join(', ')}\n` : `${file} is up to date\n`);
       } finally {
         db.close();
       }

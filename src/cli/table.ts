@@ -5,13 +5,21 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** Local time with its offset, to the second, or '-' for none. */
-export function when(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '-';
+/**
+ * ISO 8601 in the local time zone with its offset, to the second (2026-11-24T10:16:03+01:00):
+ * the one time format of the command line, in tables and JSON alike. Null for none.
+ */
+export function isoTime(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return null;
   const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   const offset = -d.getTimezoneOffset();
   const sign = offset >= 0 ? '+' : '-';
   const tz = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${tz}`;
+  return `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${tz}`;
+}
+
+/** isoTime for a table cell: '-' for none. */
+export function when(ms: number | null | undefined): string {
+  return isoTime(ms) ?? '-';
 }

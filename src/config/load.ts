@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../domain/errors';
 import { DEFAULTS } from './defaults';
@@ -27,13 +28,36 @@ export interface LoadOptions {
 /**
  * Reads, overrides, validates and freezes the configuration, once, at start. A file named
  * explicitly must exist; the default file may be absent, so a fresh checkout runs on defaults.
+ * A relative `db` written in the file is relative to the file's directory (so the daemon and the
+ * commands find the same database from any working directory); one from CALLBACKD_DB or the
+ * default stays relative to the working directory.
  * Throws one ConfigError listing every problem, keyed by the first.
  */
 export function loadConfig(opts: LoadOptions): Config {
+  const fromOption = opts.file !== undefined;
   const named = opts.file ?? (opts.env[CONFIG_FILE_VARIABLE] || undefined);
   const file = named ?? DEFAULT_CONFIG_FILE;
-  const doc = readDocument(file, named !== undefined || opts.requireFile === true);
-  return parseConfig(doc, opts.env);
+  const how: FileOrigin = fromOption ? 'option' : named !== undefined ? 'env' : opts.requireFile === true ? 'required' : 'default';
+  const read = readDocument(file, how);
+  return parseConfig(read === null ? {} : resolvePaths(read, file), opts.env);
+}
+
+/** Which way the file was chosen: it decides whether a missing file is an error, and what to say. */
+type FileOrigin = 'option' | 'env' | 'required' | 'default';
+
+/** A configuration file problem: about the file, not a key in it. `key` is the path, as before. */
+class ConfigFileError extends ConfigError {
+  constructor(file: string, message: string) {
+    super(file, message);
+    this.message = message;
+  }
+}
+
+function resolvePaths(doc: unknown, file: string): unknown {
+  if (!isPlainObject(doc)) return doc;
+  const db = doc.db;
+  if (typeof db !== 'string' || db.trim() === '' || db === ':memory:' || path.isAbsolute(db)) return doc;
+  return { ...doc, db: path.resolve(path.dirname(path.resolve(file)), db) };
 }
 
 /** The same checks on a document already in memory (tests, the demo). */
@@ -52,19 +76,32 @@ export function parseConfig(doc: unknown, env: Record<string, string | undefined
   return deepFreeze(structuredClone(config));
 }
 
-function readDocument(file: string, mustExist: boolean): unknown {
+/** The parsed file, or null when the default file is absent (the defaults apply). */
+function readDocument(file: string, how: FileOrigin): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !mustExist) return {};
-    throw new ConfigError(file, code === 'ENOENT' ? 'file not found' : `cannot read the file: ${(err as Error).message}`);
+    if (code === 'ENOENT' && how === 'default') return null;
+    if (code === 'ENOENT') {
+      const fix =
+        how === 'option'
+          ? 'copy config/callbackd.example.yaml to it, or run without --config to use the defaults'
+          : how === 'env'
+            ? 'copy config/callbackd.example.yaml to it, or unset CALLBACKD_CONFIG to use the defaults'
+            : 'copy config/callbackd.example.yaml to it';
+      throw new ConfigFileError(file, `configuration file ${file}${how === 'env' ? ' (CALLBACKD_CONFIG)' : ''} not found (${fix})`);
+    }
+    const reason = code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    throw new ConfigFileError(file, `configuration file ${file} cannot be read: ${reason}`);
   }
   try {
-    return parseYaml(text) as unknown;
+    return (parseYaml(text) as unknown) ?? {};
   } catch (err) {
-    throw new ConfigError(file, `not valid YAML: ${(err as Error).message}`);
+    // The parser's message carries a code frame over several lines: the first says it all.
+    const first = (err as Error).message.split('\n')[0].replace(/:$/, '');
+    throw new ConfigFileError(file, `configuration file ${file} is not valid YAML: ${first}`);
   }
 }
 

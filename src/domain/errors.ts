@@ -44,11 +44,20 @@ export class ConflictError extends CallbackdError {
   }
 }
 
+/** Why a valid number may not be called, for messages that name the key that would allow it. */
+export type NumberRefusal =
+  | { rule: 'allowCountries'; country: string }
+  | { rule: 'allowTypes'; type: string }
+  | { rule: 'blockPatterns'; pattern: string }
+  | { rule: 'allowPatterns' };
+
 /** The number cannot be dialled; retrying will not help. */
 export class InvalidNumberError extends CallbackdError {
   constructor(
     message: string,
     code: 'invalid_number' | 'number_not_allowed' = 'invalid_number',
+    /** Set when the number is valid but the transition's number rules refuse it. */
+    readonly refusal: NumberRefusal | null = null,
   ) {
     super(code, message);
   }

@@ -37,17 +37,17 @@ export function checkNumberAllowed(e164: string, rules: NumberRules, defaultCoun
   const countries = rules.allowCountries.length > 0 ? rules.allowCountries : [defaultCountry];
   const country = parsed.country ?? '';
   if (!countries.includes(country)) {
-    throw new InvalidNumberError(`${e164} is in ${country || 'an unknown country'}, not in ${countries.join(', ')}`, 'number_not_allowed');
+    throw new InvalidNumberError(`${e164} is in ${country || 'an unknown country'}, not in ${countries.join(', ')}`, 'number_not_allowed', { rule: 'allowCountries', country });
   }
   const type = parsed.getType();
   if (type !== undefined && !rules.allowTypes.includes(type)) {
-    throw new InvalidNumberError(`${e164} is a ${type.toLowerCase().replace(/_/g, ' ')} number`, 'number_not_allowed');
+    throw new InvalidNumberError(`${e164} is a ${type.toLowerCase().replace(/_/g, ' ')} number`, 'number_not_allowed', { rule: 'allowTypes', type });
   }
   for (const pattern of rules.blockPatterns) {
-    if (new RegExp(pattern).test(e164)) throw new InvalidNumberError(`${e164} is blocked (${pattern})`, 'number_not_allowed');
+    if (new RegExp(pattern).test(e164)) throw new InvalidNumberError(`${e164} is blocked (${pattern})`, 'number_not_allowed', { rule: 'blockPatterns', pattern });
   }
   if (rules.allowPatterns.length > 0 && !rules.allowPatterns.some((p) => new RegExp(p).test(e164))) {
-    throw new InvalidNumberError(`${e164} matches none of the allowed patterns`, 'number_not_allowed');
+    throw new InvalidNumberError(`${e164} matches none of the allowed patterns`, 'number_not_allowed', { rule: 'allowPatterns' });
   }
 }
 
