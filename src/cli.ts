@@ -20,7 +20,7 @@ function packageVersion(): string {
 const program = new Command();
 program
   .name('callbackd')
-  .description('Callbacks for Asterisk and FreeSWITCH contact centres')
+  .description('Callbacks for Asterisk contact centres (through ARI; FreeSWITCH is not supported yet)')
   .version(packageVersion(), '-V, --version', 'print the version and exit')
   .option('-c, --config <file>', 'configuration file (default: $CALLBACKD_CONFIG or config/callbackd.yaml)');
 
