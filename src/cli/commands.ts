@@ -326,7 +326,11 @@ export function registerCallbackCommands(program: Command): void {
           throw withNumberHint(err, config, rule, opts.number);
         }
         const { callback, merged } = result;
-        print(!!opts.json, { ...callbackJson(callback), merged }, () => `${merged ? 'merged into pending callback' : 'created'} ${callback.id}: ${callback.status} ${callback.number} in ${callback.queue}, due ${callback.dueAt === null ? 'when its place in the queue comes' : when(callback.dueAt)}`);
+        const asked = timing.dueAt ?? Date.now() + (timing.delayMinutes ?? 0) * 60_000;
+        // The calling window moves a due time to its next opening; say so rather than surprise.
+        const moved = !merged && callback.dueAt !== null && rule.window !== null && callback.dueAt - asked > 60_000;
+        const why = moved ? ` (moved from ${when(asked)} to the next opening of the calling window of transition "${rule.name}", ${rule.window?.timezone})` : '';
+        print(!!opts.json, { ...callbackJson(callback), merged }, () => `${merged ? 'merged into pending callback' : 'created'} ${callback.id}: ${callback.status} ${callback.number} in ${callback.queue}, due ${callback.dueAt === null ? 'when its place in the queue comes' : when(callback.dueAt)}${why}`);
       });
     });
 
