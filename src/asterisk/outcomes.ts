@@ -9,7 +9,9 @@ import type { AriEvent } from './events';
  * ends with cause 19 and no final status, a missing extension with cause 0 and no status at all.
  * The `;1` half of a Local channel can be destroyed with cause 0 for busy and congestion while
  * the `;2` half carries 17 / 34, so both halves are kept. A rejected call (cause 21) is reported
- * by Dial as NOANSWER, so cause 21 wins over the status.
+ * by Dial as NOANSWER, so cause 21 wins over the status; so does a number that does not exist
+ * (cause 1 Unallocated, 3, 22 Number changed, 28 Invalid format), seen on Asterisk 22 as NOANSWER
+ * with cause 1: retrying it would only repeat the failure.
  */
 export interface DialTrace {
   /** The originated channel (`;1` of a Local channel). */
@@ -86,6 +88,7 @@ export function classifyDial(trace: DialTrace): Classified {
   const detail = `dial status ${status}, ${causes}`;
   if (trace.answered) return { outcome: 'answered', detail };
   if (trace.cause === 21 || trace.otherCause === 21) return { outcome: 'rejected', detail };
+  if (cause !== null && INVALID_NUMBER_CAUSES.has(cause)) return { outcome: 'invalid_number', detail };
   switch (trace.finalStatus) {
     case 'BUSY':
       return { outcome: 'busy', detail };

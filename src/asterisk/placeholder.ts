@@ -29,6 +29,8 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
   private placeholderGone = false;
   private customerGone = false;
   private dialled = false;
+  /** Set once the customer answered or was lost: the agent's announcement must not go on. */
+  private announcementOver = false;
 
   constructor(ref: AttemptRef, queue: string, deps: AttemptDeps, private dial: CustomerDial | null, stage: Stage = 'queued') {
     const placeholderId = ref.placeholderRef ?? `${ref.attemptId}-placeholder`;
@@ -209,7 +211,8 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
   private async announce(agent: AriCallerSession, dial: CustomerDial): Promise<void> {
     try {
       await agent.play(this.deps.prompts.agentCalling);
-      if (this.at('ringing')) await agent.sayDigits(dial.number);
+      // Asterisk joins a channel to a bridge only after its playbacks: none may start once the customer answered.
+      if (this.at('ringing') && !this.announcementOver) await agent.sayDigits(dial.spoken ?? dial.number);
     } catch (err) {
       // An agent who hangs up is seen on the placeholder's ChannelDestroyed.
       if (!(err instanceof CallerGoneError)) this.log.warn('could not tell the agent whom they are calling', { error: describeError(err) });
@@ -256,6 +259,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     this.moveTo('closing', outcome);
     this.end(outcome, detail);
     if (!this.placeholderGone && this.agent) {
+      this.announcementOver = true;
       await this.agent.stopPrompts();
       await this.agent.play(this.deps.prompts.agentCustomerUnavailable).catch(() => undefined);
     }
@@ -273,6 +277,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     }
     const { rest } = this.deps;
     try {
+      this.announcementOver = true;
       await this.agent?.stopPrompts();
       await rest.createBridge(this.bridgeId, `callback ${this.ref.callbackId}`);
       await rest.addToBridge(this.bridgeId, [this.placeholderId, this.customerId]);

@@ -4,7 +4,7 @@ import type { Config, TransitionRule } from '../config/types';
 import type { Clock } from '../domain/clock';
 import { crashPoint } from '../crash';
 import { CallbackdError, ConflictError } from '../domain/errors';
-import { dialString } from '../domain/number';
+import { dialString, spokenDigits } from '../domain/number';
 import { decideAfterAttempt, isExpired } from '../domain/retry';
 import type { CallbackStore } from '../domain/store';
 import { TERMINAL_STATUSES, type Attempt, type Callback, type DialMode, type Outcome } from '../domain/types';
@@ -88,6 +88,10 @@ export class Dialer {
   awaitConfirmation(callback: Callback, confirmed: Promise<boolean>): void {
     this.unconfirmed.set(callback.id, confirmed);
     confirmed.finally(() => this.unconfirmed.delete(callback.id)).catch(() => {});
+  }
+
+  private spoken(e164: string): string {
+    return spokenDigits(e164, this.config.defaultCountry);
   }
 
   private limitOf(callback: Callback): number {
@@ -188,7 +192,7 @@ export class Dialer {
   }
 
   private plan(callback: Callback, rule: TransitionRule, ref: AttemptRef, mode: DialMode, position: number, endpoint: string): AttemptPlan {
-    return { ...ref, mode, queue: callback.queue, position, number: callback.number, endpoint, callerId: rule.callerId, ringSeconds: rule.ringSeconds, form: callback.form };
+    return { ...ref, mode, queue: callback.queue, position, number: callback.number, endpoint, callerId: rule.callerId, ringSeconds: rule.ringSeconds, spoken: this.spoken(callback.number), form: callback.form };
   }
 
   /** An open attempt whose channels survived a reconnect or restart counts again. */
@@ -255,7 +259,7 @@ export class Dialer {
     try {
       const rule = this.callbacks.ruleOf(callback);
       // The caller may have keyed another number after the placeholder was queued: dial the current one.
-      const target: DialTarget = { number: callback.number, endpoint: dialString(rule.endpoint, callback.number), callerId: rule.callerId, ringSeconds: rule.ringSeconds };
+      const target: DialTarget = { number: callback.number, endpoint: dialString(rule.endpoint, callback.number), callerId: rule.callerId, ringSeconds: rule.ringSeconds, spoken: this.spoken(callback.number) };
       this.callbacks.apply(callback, 'dial', {
         updateAttempt: { id: attempt.id, customerRef: ref.customerRef },
         events: [{ type: 'Note', callbackId: callback.id, data: { attemptId: attempt.id, stage: 'agent answered the placeholder; dialling the customer' } }],

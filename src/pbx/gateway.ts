@@ -57,6 +57,8 @@ export interface AttemptPlan extends AttemptRef {
   callerId: string;
   /** How long the customer's phone rings. */
   ringSeconds: number;
+  /** The digits the agent hears (the national number at home, as the caller heard it). */
+  spoken: string;
   form: Form;
 }
 
@@ -67,6 +69,8 @@ export interface DialTarget {
   endpoint: string;
   callerId: string;
   ringSeconds: number;
+  /** The digits the agent hears. */
+  spoken: string;
 }
 
 export interface QueueEntry {

@@ -95,6 +95,12 @@ describe('asterisk: outcomes from the recorded Asterisk 22 traces', () => {
     assert.strictEqual(classifyDial(trace).outcome, 'rejected');
   });
 
+  it('reads a number that does not exist (NOANSWER with cause 1, as a real Asterisk 22 reports it) as invalid_number', () => {
+    const trace = { ...newDialTrace('out-gone'), finalStatus: 'NOANSWER', cause: 1, otherCause: null };
+    assert.strictEqual(classifyDial(trace).outcome, 'invalid_number');
+    assert.strictEqual(classifyDial({ ...trace, cause: 16 }).outcome, 'no_answer', 'a normal clearing stays no_answer');
+  });
+
   it('reads a ring timeout from cause 19 with no final Dial status', () => {
     const trace = events.reduce(traceDial, newDialTrace('out-noanswer'));
     assert.strictEqual(trace.finalStatus, null);

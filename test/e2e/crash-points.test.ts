@@ -192,7 +192,7 @@ describe('crash points: the daemon killed at the instants that matter', function
 
   it('agent-first: killed right after Completed is committed: the conversation goes on, and both sides are cleared when it ends', async () => {
     sim.setMember('support', 'agent1', { talkMs: 700 });
-    sim.scriptDestination('+420601000371', { outcome: 'answer', afterMs: 100, talkMs: null });
+    sim.scriptDestination('+420601000371', { outcome: 'answer', afterMs: 100 }); // stays until hung up
     await start('callback-settled');
     const call = sim.callIntoQueue({ number: '+420601000371', queue: 'support' });
     await until(() => sim.queueEntries('support').some((e) => e.channelId === call.channelId), 'the caller in the queue');

@@ -92,7 +92,8 @@ describe('SIGKILL of the daemon against the ARI simulator', function () {
   });
 
   const killWhileRinging = async (number: string) => {
-    sim.scriptDestination(number, { outcome: 'answer', afterMs: 800, talkMs: 200 });
+    // Rings long enough that a restart on a loaded machine comes first (the test waits for the restart, not for time).
+    sim.scriptDestination(number, { outcome: 'answer', afterMs: 4000, talkMs: 200 });
     sim.setMember('support', 'agent1', { talkMs: null }); // the agent waits for the customer
     await start();
     const { cb } = await holdPlace(number);

@@ -163,6 +163,7 @@ export function planFor(pbx: PbxControl, opts: { number: string; queue: string; 
     endpoint: opts.endpoint ?? pbx.endpointFor(opts.number),
     callerId: '+420200000000',
     ringSeconds: opts.ringSeconds ?? 5,
+    spoken: opts.number.replace(/^\+/, ''),
     form: {},
   };
 }
