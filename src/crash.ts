@@ -12,8 +12,10 @@ export const CRASH_POINTS = [
   'customer-bridged',
   // An attempt's row is committed; the PBX has not been asked yet.
   'attempt-written',
-  // An expired callback is committed; its placeholder is still in the queue.
+  // A callback reached a terminal status (committed); what follows from it is not done yet.
   'callback-settled',
+  // After a (re)connect, the PBX told what happened meanwhile; nothing of it is recorded yet.
+  'pbx-reconciled',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

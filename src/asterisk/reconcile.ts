@@ -111,8 +111,8 @@ async function adopt(deps: ReconcileDeps, ref: AttemptRef): Promise<GoneAttempt 
 /** Customer-first: alive, it is taken from where it is; gone, the served mark tells whether it talked to an agent. */
 async function adoptCustomerFirst(deps: ReconcileDeps, ref: AttemptRef, customer: AriChannel | null): Promise<GoneAttempt | null> {
   if (!customer) {
+    // The mark stays until the engine has recorded the answer (forgetCalls): a kill in between must not lose it.
     const answered = ref.customerRef !== null && (await deps.rest.getGlobal(servedMark(ref.customerRef))) !== null;
-    if (answered) await deps.rest.unsetGlobal(servedMark(ref.customerRef as string)).catch(() => undefined);
     return { attemptId: ref.attemptId, stage: 'customer', outcome: answered ? 'answered' : 'failed' };
   }
   const attempt = new CustomerFirstAttempt(ref, await queueOf(deps.rest, customer), deps.attemptDeps);

@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock';
 import type { CallbackStore } from '../domain/store';
 import { TERMINAL_STATUSES, type Callback, type CallRecord } from '../domain/types';
 import type { PbxGateway } from '../pbx/gateway';
+import { crashPoint } from '../crash';
 import { refOf, type Dialer } from './dialer';
 import type { QueueCalls } from './queue-calls';
 
@@ -26,6 +27,7 @@ export async function reconcile(store: CallbackStore, gateway: PbxGateway, diale
   const open = store.openAttempts();
   const waiting = store.waitingCalls();
   const result = await gateway.reconcile({ attempts: open.map(refOf), waitingCallIds: waiting.map((c) => c.id) });
+  crashPoint('pbx-reconciled');
   const served = new Set(result.servedCallIds ?? []);
   for (const id of result.goneCallIds) {
     const call = waiting.find((c) => c.id === id);
@@ -56,6 +58,11 @@ export async function reconcile(store: CallbackStore, gateway: PbxGateway, diale
     log.warn(`attempt ${attempt.seq} lost its channels while the daemon or the PBX link was down: outcome ${gone.outcome}`);
     dialer.attemptEnded(refOf(attempt), gone.outcome, gone.outcome === 'answered' ? 'the customer talked to an agent while the daemon or the PBX link was down' : 'channel gone after a reconnect or restart');
   }
+  const answered = result.goneAttempts
+    .filter((g) => g.outcome === 'answered')
+    .map((g) => open.find((a) => a.id === g.attemptId)?.customerRef)
+    .filter((ref): ref is string => typeof ref === 'string');
+  if (answered.length > 0) await gateway.forgetCalls?.(answered);
   const released = await dialer.releaseSettled();
   if (released > 0) logger.warn(`removed ${released} placeholder(s) of callbacks settled while the PBX could not be reached`);
   for (const callback of store.heldPlacesWithoutPlaceholder()) {

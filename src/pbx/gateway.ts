@@ -28,7 +28,10 @@ export interface PbxGateway {
    * events flow to the listener as before); the engine settles the dead ones.
    */
   reconcile(open: ReconcileRequest): Promise<ReconcileResult>;
-  /** The engine recorded how these calls ended (reconcile's servedCallIds): what the PBX kept for them can go. */
+  /**
+   * The engine recorded how these calls ended: reconcile's servedCallIds, and the customer calls of
+   * attempts it returned as answered. What the PBX kept for a restart to read can go.
+   */
   forgetCalls?(callIds: readonly string[]): Promise<void>;
   /** Callers now waiting in `queue`, in queue order, as the PBX reports them (placeholders included). */
   queueSnapshot?(queue: string): Promise<QueueEntry[]>;

@@ -209,4 +209,25 @@ describe('crash points: the daemon killed at the instants that matter', function
     await until(() => sim.bridges().length === 0 && sim.channels().length === 0, 'the customer hung up with the agent, and the bridge deleted');
     assert.equal(dialsTo('+420601000371'), 1);
   });
+
+  it('customer-first: an agent talked to the customer while the daemon was down; killed again after asking the PBX, before recording: still Completed, once', async () => {
+    sim.scriptDestination('+420601000381', { outcome: 'answer', afterMs: 50, digitsAfterAnswer: '1', digitsDelayMs: 30 });
+    await start();
+    const created = runCli(['create', '--number', '+420601000381', '--queue', 'sales', '--delay-minutes', '0'], env, dir);
+    assert.equal(created.status, 0, created.stderr);
+    await until(() => sim.queueEntries('sales').some((e) => e.channelId.startsWith('cbcu-')), 'the customer queued');
+    await killed(daemon as ChildProcess, 'SIGKILL');
+    daemon = null;
+    await until(() => !sim.appConnected(), 'the app to be gone');
+    agents('sales', 'agent2');
+    await until(() => sim.conversations().some((c) => c.channelId.startsWith('cbcu-') && c.endedAt !== null), 'the conversation to end');
+    await start('pbx-reconciled');
+    await crashed();
+    assert.equal(callbacks()[0].status, 'Dialing', 'nothing recorded by the daemon that died');
+    assert.ok([...sim.globals().keys()].some((k) => k.startsWith('CALLBACKD_SERVED_cbcu-')), 'the mark outlived it');
+    await start();
+    await until(() => callbacks()[0].status === 'Completed', 'Completed');
+    assert.equal(dialsTo('+420601000381'), 1);
+    await until(() => ![...sim.globals().keys()].some((k) => k.startsWith('CALLBACKD_SERVED_')), 'the mark cleared once recorded');
+  });
 });
