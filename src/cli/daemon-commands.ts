@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { Daemon } from '../daemon';
 import { startDemo } from '../demo/demo';
 import { InvalidRequestError } from '../domain/errors';
-import { closeLogger, createLogger, redactConfig, type Logger } from '../log';
+import { loadConfigWithSource } from '../config/load';
+import { closeLogger, createLogger, logConfiguration, type Logger } from '../log';
 import { createGateway } from '../pbx/create-gateway';
 import { DatabaseFileError, migrate, openDatabase } from '../store/database';
 import { databaseError, loadConfigFor, openDatabaseFor, type GlobalOptions } from './context';
@@ -78,10 +79,10 @@ export function registerDaemonCommands(program: Command): void {
     .command('run')
     .description('run the daemon')
     .action(async function (this: Command) {
-      const config = loadConfigFor(this.optsWithGlobals() as GlobalOptions);
+      const { config, file } = loadConfigWithSource({ file: (this.optsWithGlobals() as GlobalOptions).config, env: process.env });
       const logger = createLogger(config.log);
       installProcessGuards(logger);
-      logger.info('configuration loaded', { config: redactConfig(config) });
+      logConfiguration(logger, config, { file });
       let running: Daemon;
       try {
         const daemon = new Daemon({ config, logger, gateway: createGateway(config, logger) });

@@ -67,7 +67,7 @@ export const DEFAULTS: Config = {
   db: 'data/callbackd.db',
   defaultCountry: 'US',
   pbx: 'none',
-  log: { level: 'info', file: '' },
+  log: { level: 'info', file: '', format: 'json' },
   http: { host: '127.0.0.1', port: 8090 },
   // Empty: the API refuses every request except /healthz until a token is set.
   api: { token: '' },

@@ -34,12 +34,17 @@ export interface LoadOptions {
  * Throws one ConfigError listing every problem, keyed by the first.
  */
 export function loadConfig(opts: LoadOptions): Config {
+  return loadConfigWithSource(opts).config;
+}
+
+/** loadConfig, also telling which file it was read from (null: none, the defaults and the environment). */
+export function loadConfigWithSource(opts: LoadOptions): { config: Config; file: string | null } {
   const fromOption = opts.file !== undefined;
   const named = opts.file ?? (opts.env[CONFIG_FILE_VARIABLE] || undefined);
   const file = named ?? DEFAULT_CONFIG_FILE;
   const how: FileOrigin = fromOption ? 'option' : named !== undefined ? 'env' : opts.requireFile === true ? 'required' : 'default';
   const read = readDocument(file, how);
-  return parseConfig(read === null ? {} : resolvePaths(read, file), opts.env);
+  return { config: parseConfig(read === null ? {} : resolvePaths(read, file), opts.env), file: read === null ? null : path.resolve(file) };
 }
 
 /** Which way the file was chosen: it decides whether a missing file is an error, and what to say. */

@@ -144,6 +144,7 @@ export const SCHEMA: SchemaNode = object({
   log: object({
     level: { kind: 'enum', values: ['error', 'warn', 'info', 'debug'] },
     file: str(),
+    format: { kind: 'enum', values: ['json', 'pretty'] },
   }),
   // Port 0 asks the OS for any free port, which tests rely on.
   http: object({ host: str({ nonEmpty: true }), port: int(0, 65535) }),

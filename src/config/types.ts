@@ -28,6 +28,8 @@ export interface LogConfig {
   level: 'error' | 'warn' | 'info' | 'debug';
   /** Log file; empty = stdout. */
   file: string;
+  /** json: one JSON object per line (machines); pretty: one readable line per event (people). */
+  format: 'json' | 'pretty';
 }
 
 export interface AriConfig {

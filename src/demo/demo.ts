@@ -1,110 +1,190 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import winston from 'winston';
 import { AriSimulator } from '../asterisk/simulator';
-import { parseConfig } from '../config/load';
+import type { Config } from '../config/types';
 import { Daemon } from '../daemon';
-import { createLogger } from '../log';
+import { InvalidRequestError } from '../domain/errors';
+import { closeLogger, createLogger, type Logger } from '../log';
 import { createGateway } from '../pbx/create-gateway';
 import type { PbxGateway } from '../pbx/gateway';
-import { renderSummary } from './summary';
-import { DEFAULT_MIX, Traffic, type TrafficMix } from './traffic';
+import { NumberBook } from './numbers';
+import { demoConfig, load, QUEUES, ruleFor, staff, SUPPORT, TIMING, type DemoQueue, type Load, type Staff } from './scenario';
+import { takeSnapshot, type Snapshot } from './snapshot';
+import { renderSummary, summaryLine, type SummaryInput } from './summary';
+import { seededRandom, timescale, type Timescale } from './timescale';
+import { Traffic } from './traffic';
 
 export interface DemoOptions {
-  /** Stop after this long; 0 = until stop() (Ctrl-C). */
+  /** Stop after this many (demo) seconds; 0 = until stop() (Ctrl-C). */
   seconds: number;
-  /** Database file; default a fresh one in a temporary directory. */
+  /** Database file; default callbackd.db in the demo's directory. */
   db?: string;
+  /** Agents in the support queue (sales gets half as many, at least one). */
   agents: number;
-  mix?: Partial<TrafficMix>;
   out: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Redraw the screen (a terminal) or print a line every few seconds (a pipe). */
+  /** Redraw the screen (a terminal) or print a line every 10 s (a pipe). */
   live?: boolean;
-  /** Agents and customers act this many times faster (tests use it). */
-  speed?: number;
+  /** Everything runs this many times faster than real time (tests); default 1. */
+  timescale?: number;
+  /** Where the log (and the database, unless `db`) are written and kept; default a new directory under the system's temporary directory. */
+  dir?: string;
+  /** Seed of the traffic's random choices; default a random one. */
+  seed?: number;
 }
 
 export interface DemoRun {
   daemon: Daemon;
   sim: AriSimulator;
   traffic: Traffic;
-  /** Resolves when the demo has stopped. */
+  numbers: NumberBook;
+  team: Staff;
+  load: Record<DemoQueue, Load>;
+  time: Timescale;
+  /** The demo's log (JSON lines); kept after the demo stops. */
+  logFile: string;
+  dbFile: string;
+  dir: string;
+  /** Callers waiting in each queue (placeholders not counted), sampled every demo second. */
+  waitingSamples: Array<Record<DemoQueue, number>>;
+  /** The counts on screen, from the database; null once the demo stopped. */
+  snapshot(): Snapshot | null;
+  /** The last snapshot taken before the daemon stopped. */
+  finalSnapshot: Snapshot | null;
+  /** Resolves when the demo has stopped (the log flushed). */
   done: Promise<void>;
   stop(): void;
 }
 
-const QUEUE = 'support';
+const RECENT_LINES = 6;
+
+/** Lifecycle lines worth showing on screen: status changes, new and merged callbacks, attempt outcomes, exclusions. */
+const WORTH_SHOWING = /^(Scheduled|Dialing) -\[|^callback created|^request merged|^attempt outcome:|Neglected$/;
+
+/** The demo's own directory: the one asked for, or a new one under the system's temporary directory. */
+function demoDir(asked: string | undefined): { dir: string; created: boolean } {
+  try {
+    if (asked !== undefined) {
+      fs.mkdirSync(asked, { recursive: true });
+      return { dir: asked, created: false };
+    }
+    return { dir: fs.mkdtempSync(path.join(os.tmpdir(), `callbackd-demo-${stamp()}-`)), created: true };
+  } catch (err) {
+    const where = asked ?? os.tmpdir();
+    throw new InvalidRequestError(`the demo cannot make its directory in ${where} for its log and database: ${(err as Error).message} (set TMPDIR to a writable directory)`);
+  }
+}
+
+function stamp(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** The last lifecycle lines of the log, in short form for the screen. */
+function recentLines(logger: Logger, into: string[]): void {
+  // winston's types name the base class only as a namespace; at run time it is winston.Transport.
+  const Transport = (winston as unknown as { Transport: new (opts?: { level?: string }) => winston.transport }).Transport;
+  class Recent extends Transport {
+    override log(info: Record<string, unknown>, next: () => void): void {
+      const message = String(info.message ?? '');
+      if (WORTH_SHOWING.test(message)) {
+        const at = typeof info.timestamp === 'string' ? new Date(info.timestamp) : new Date();
+        const ids = [info.callbackId ? `cb ${String(info.callbackId).slice(0, 8)}…` : info.callId ? `call ${String(info.callId)}` : '', info.queue ? String(info.queue) : ''].filter(Boolean).join(' ');
+        into.push(`${at.toTimeString().slice(0, 8)} ${ids ? `[${ids}] ` : ''}${message}`.slice(0, 98));
+        if (into.length > RECENT_LINES) into.shift();
+      }
+      next();
+    }
+  }
+  logger.add(new Recent({ level: 'info' }));
+}
 
 /**
  * The daemon, the ARI simulator and synthetic traffic in one process: the whole product working
- * over the real ARI wire protocol, with no PBX to install.
+ * over the real ARI wire protocol, with no PBX to install. The log and the database stay in
+ * `dir` after the demo stops, and the screen says where.
  */
 export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callbackd-demo-'));
-  const sim = new AriSimulator({ playbackMs: 300, dtmfGapMs: 150 });
-  const { url } = await sim.start();
-  const agents = Array.from({ length: opts.agents }, (_, i) => `agent${i + 1}`);
-  const pace = (ms: number) => Math.round(ms / (opts.speed ?? 1));
-  sim.addQueue(QUEUE, { members: agents.map((name, i) => ({ name, answerAfterMs: pace(1500 + i * 500), talkMs: pace(12_000 + i * 4000) })) });
-  sim.scriptDestination(/PJSIP/, { outcome: 'answer', afterMs: pace(2500), talkMs: pace(8000) });
+  const time = timescale(opts.timescale ?? 1);
+  const random = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
+  const { dir, created } = demoDir(opts.dir);
+  const logFile = path.join(dir, 'callbackd.log');
+  const dbFile = path.resolve(opts.db ?? path.join(dir, 'callbackd.db'));
 
-  const config = parseConfig({
-    db: opts.db ?? path.join(dir, 'callbackd.db'),
-    pbx: 'asterisk',
-    defaultCountry: 'CZ',
-    log: { level: 'info', file: path.join(dir, 'callbackd.log') },
-    ari: { url, user: 'callbackd', password: 'callbackd', reconnectMinMs: 200, reconnectMaxMs: 2000, formVariables: ['CB_FORM_ACCOUNT'] },
-    ivr: { firstDigitSeconds: 4, interDigitSeconds: 2 },
-    transitions: [
-      { name: 'support', sourceQueue: QUEUE, minWaitSeconds: 5, delayMinutes: 0, maxAttempts: 3, retryMinutes: { busy: 1, no_answer: 1, congestion: 1, agent_unanswered: 1, default: 1 }, ringSeconds: 6, callerId: '+420200000000' },
-    ],
-  });
+  const sim = new AriSimulator({ playbackMs: time.real(TIMING.playbackMs), dtmfGapMs: time.real(TIMING.dtmfGapMs), secondMs: time.real(1000) });
+  const team = staff(opts.agents);
+  const scaled = (ms: number | null | undefined) => (typeof ms === 'number' ? time.real(ms) : ms);
+  for (const queue of QUEUES) {
+    sim.addQueue(queue, { members: team[queue].map((m) => ({ ...m, answerAfterMs: scaled(m.answerAfterMs), talkMs: scaled(m.talkMs) })), ringTimeoutMs: time.real(15_000), retryMs: time.real(1000) });
+  }
+  let logger: Logger | null = null;
+  let daemon: Daemon | null = null;
+  let config: Config;
+  let gateway: PbxGateway;
+  try {
+    const { url } = await sim.start();
+    config = demoConfig({ url, db: dbFile, logFile });
+    logger = createLogger(config.log);
+    gateway = createGateway(config, logger, time.clock) as PbxGateway;
+    daemon = new Daemon({ config, logger, gateway, clock: time.clock, timers: time.timers });
+    await daemon.start();
+    await sim.waitForApp();
+  } catch (err) {
+    // Nothing ran: nothing to keep. The error is the caller's to say (one line on the command line).
+    await daemon?.stop().catch(() => undefined);
+    await sim.stop().catch(() => undefined);
+    if (logger) await closeLogger(logger);
+    if (created) fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const recent: string[] = [];
-  const capture = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) {
-        if (!line) continue;
-        try {
-          const entry = JSON.parse(line) as { message: string; callbackId?: string; level: string };
-          if (/->|created|merged|Neglected|attempt|lost|served/.test(entry.message)) {
-            recent.push(`${new Date().toTimeString().slice(0, 8)} ${entry.callbackId ? entry.callbackId.slice(0, 8) + ' ' : ''}${entry.message}`);
-            if (recent.length > 10) recent.shift();
-          }
-        } catch {
-          // not a JSON line
-        }
-      }
-      done();
-    },
-  });
-  const logger = createLogger(config.log);
-  logger.add(new winston.transports.Stream({ stream: capture, format: winston.format.json() }));
-  const gateway = createGateway(config, logger) as PbxGateway;
-  const daemon = new Daemon({ config, logger, gateway });
-  await daemon.start();
-  await sim.waitForApp();
+  recentLines(logger, recent);
 
-  const traffic = new Traffic(sim, QUEUE, { ...DEFAULT_MIX, ...opts.mix });
+  const numbers = new NumberBook(ruleFor(config, SUPPORT).numbers, config.defaultCountry, random);
+  for (const queue of QUEUES) {
+    // Both rules must accept the same numbers, or a caller of one queue could be refused by the other.
+    if (JSON.stringify(ruleFor(config, queue).numbers) !== JSON.stringify(ruleFor(config, SUPPORT).numbers)) throw new Error('the demo rules disagree on numbers');
+  }
+  const demand = load(team);
+  const traffic = new Traffic({ sim, callbacks: daemon.callbacks, numbers, time, random, load: demand, staff: team });
   traffic.start();
-  const started = Date.now();
+
   const live = opts.live ?? !!opts.out.isTTY;
+  const waitingSamples: DemoRun['waitingSamples'] = [];
+  let stopped = false;
+  let finalSnapshot: Snapshot | null = null;
+  const snapshot = () => (stopped ? null : takeSnapshot(daemon.store, traffic, sim, team));
+  const input = (snap: Snapshot): SummaryInput => ({
+    elapsedSeconds: time.elapsedSeconds(),
+    runSeconds: opts.seconds,
+    snapshot: snap,
+    load: demand,
+    pbxUp: gateway.isConnected(),
+    recent,
+    logFile,
+    dbFile,
+    problems: traffic.problems,
+    timescale: time.factor,
+  });
   const draw = () => {
-    const text = renderSummary({
-      elapsedSeconds: (Date.now() - started) / 1000,
-      counts: daemon.store.countByStatus(),
-      traffic: traffic.stats,
-      sim,
-      queue: QUEUE,
-      agents,
-      recent,
-      pbxUp: gateway.isConnected(),
-      logFile: config.log.file,
-    });
-    opts.out.write(live ? `\x1b[2J\x1b[H${text}\n` : `${text.split('\n').filter((l, i) => l && i < 6).join(' | ')}\n`);
+    const snap = snapshot();
+    if (!snap) return;
+    const text = renderSummary(input(snap));
+    // Home, each line cleared to its end, then the rest of the screen: no flicker.
+    opts.out.write(`\x1b[H${text.split('\n').map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
   };
-  const screen = setInterval(draw, live ? 1000 : 5000);
+  if (live) opts.out.write('\x1b[2J');
+  else opts.out.write(`callbackd demo: the daemon against a simulated Asterisk; a line every 10 s (a terminal shows the live screen)\nlog: ${logFile}\n`);
+  const screen = setInterval(live ? draw : () => {
+    const snap = snapshot();
+    if (snap) opts.out.write(`${summaryLine(input(snap))}\n`);
+  }, live ? 1000 : 10_000);
+  const sampler = setInterval(() => {
+    if (stopped) return;
+    waitingSamples.push(Object.fromEntries(QUEUES.map((q) => [q, sim.queueEntries(q).filter((e) => e.placeholderFor === null).length])) as Record<DemoQueue, number>);
+  }, time.real(1000));
 
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -113,19 +193,56 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
     if (stopping) return;
     stopping = true;
     clearInterval(screen);
+    clearInterval(sampler);
     clearTimeout(limit);
     traffic.stop();
-    draw();
+    finalSnapshot = takeSnapshot(daemon.store, traffic, sim, team);
+    const last = renderSummary(input(finalSnapshot));
+    opts.out.write(live ? `\x1b[H${last.split('\n').map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J` : `\n${last}\n`);
+    stopped = true;
     daemon
       .stop()
       .then(() => sim.stop())
-      .catch(() => undefined)
+      .catch((err: unknown) => opts.out.write(`the demo did not stop cleanly: ${(err as Error).message}\n`))
+      .then(() => {
+        logger.info('callbackd demo stopped', { seconds: Math.round(time.elapsedSeconds()) });
+        return closeLogger(logger);
+      })
       .finally(() => {
-        logger.end();
-        if (!opts.db) fs.rmSync(dir, { recursive: true, force: true });
+        opts.out.write(
+          [
+            '',
+            `callbackd demo stopped after ${Math.round(time.elapsedSeconds())} s. Kept for you to look at:`,
+            `  log       ${logFile}   (one JSON object per line)`,
+            `  database  ${dbFile}`,
+            'Try:',
+            `  grep -- '-> Completed' ${logFile}`,
+            `  CALLBACKD_DB=${dbFile} node dist/cli.js list`,
+            `  rm -r ${dir}   (removes ${opts.db ? 'the log' : 'both'})`,
+            '',
+          ].join('\n'),
+        );
         finish();
       });
   };
-  const limit = setTimeout(stop, opts.seconds > 0 ? opts.seconds * 1000 : 2 ** 31 - 1);
-  return { daemon, sim, traffic, done, stop };
+  const limit = setTimeout(stop, opts.seconds > 0 ? time.real(opts.seconds * 1000) : 2 ** 31 - 1);
+  return {
+    daemon,
+    sim,
+    traffic,
+    numbers,
+    team,
+    load: demand,
+    time,
+    logFile,
+    dbFile,
+    dir,
+    waitingSamples,
+    snapshot,
+    get finalSnapshot() {
+      return finalSnapshot;
+    },
+    done,
+    stop,
+  };
 }

@@ -57,7 +57,8 @@ describe('callbackd command line: files it cannot use', function () {
   });
 
   it('the demo with CALLBACKD_DB=/proc/x/db set stops after --seconds, or fails in one line: it never hangs', () => {
-    const r = cli(['demo', '--seconds', '2'], { CALLBACKD_DB: '/proc/x/db' }, dir, 20_000);
+    // TMPDIR: the demo keeps its log and database in a new directory there; this one is removed after the test.
+    const r = cli(['demo', '--seconds', '2'], { CALLBACKD_DB: '/proc/x/db', TMPDIR: dir }, dir, 20_000);
     assert.notEqual(r.status, null, `hung: ${r.stderr}`);
     if (r.status !== 0 && r.status !== null) failedInOneLine(r, r.status, 'demo');
     assert.ok(r.ms < 15_000, `took ${r.ms} ms`);
