@@ -58,11 +58,16 @@ class ConfigFileError extends ConfigError {
   }
 }
 
+/** A relative db or log.file written in the file is read from the file's directory. */
 function resolvePaths(doc: unknown, file: string): unknown {
   if (!isPlainObject(doc)) return doc;
-  const db = doc.db;
-  if (typeof db !== 'string' || db.trim() === '' || db === ':memory:' || path.isAbsolute(db)) return doc;
-  return { ...doc, db: path.resolve(path.dirname(path.resolve(file)), db) };
+  const dir = path.dirname(path.resolve(file));
+  const relative = (p: unknown): p is string => typeof p === 'string' && p.trim() !== '' && p !== ':memory:' && !path.isAbsolute(p);
+  let out: Record<string, unknown> = doc;
+  if (relative(doc.db)) out = { ...out, db: path.resolve(dir, doc.db) };
+  const log = doc.log;
+  if (isPlainObject(log) && relative(log.file)) out = { ...out, log: { ...log, file: path.resolve(dir, log.file) } };
+  return out;
 }
 
 /** The same checks on a document already in memory (tests, the demo). */

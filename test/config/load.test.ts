@@ -40,6 +40,14 @@ describe('loadConfig', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('files', () => {
+    it('reads a relative db and log.file in the file from the file\'s directory, and leaves the environment\'s alone', () => {
+      const f = file("db: ../data/cb.db\nlog:\n  file: logs/cb.log\n");
+      const config = loadConfig({ file: f, env: {} });
+      assert.equal(config.db, join(dir, '..', 'data', 'cb.db'));
+      assert.equal(config.log.file, join(dir, 'logs', 'cb.log'));
+      assert.equal(loadConfig({ file: f, env: { CALLBACKD_DB: 'here.db' } }).db, 'here.db');
+    });
+
     it('runs on the defaults when the default file is missing', () => {
       const cwd = process.cwd();
       process.chdir(dir);
