@@ -1,8 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import type { Config, LogConfig } from './config/types';
-import { ConfigError } from './domain/errors';
+import { prepareLogFile } from './log-file';
+import { MAX_FIELD_CHARS, MAX_ITEMS, MAX_LINE_CHARS, maskField, maskString, redactConfig, type Walk } from './log-secrets';
+
+export { LogFileError, prepareLogFile } from './log-file';
+export { maskSecrets, redactConfig } from './log-secrets';
 
 /** One logger type everywhere, so modules can take a child logger without knowing the transport. */
 export type Logger = winston.Logger;
@@ -13,99 +16,6 @@ export interface LogIds {
   callId?: string | null;
   queue?: string | null;
   attemptId?: string | null;
-}
-
-const MASK = '***';
-
-/** Keys whose values are secrets wherever they appear, at any depth. */
-const SECRET_KEY = /password|passwd|token|secret|authorization|api[-_]?key/i;
-
-// scheme://user:password@host or scheme://token@host
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*)(:[^\s/?#@]*)?@/gi;
-// api_key=user:pass, ?token=…, password=… in query strings or free text
-const SECRET_PARAM = /(^|[^a-z0-9_])((?:[a-z0-9_.-]*)(?:password|passwd|token|secret|authorization|api[-_]?key)(?:[a-z0-9_.-]*)=)([^&\s#;,'"]+)/gi;
-// "Authorization: Basic …" in a dumped header, or a bearer token quoted on its own
-const AUTH_HEADER = /\b(authorization\s*:\s*)(?:(bearer|basic|digest)\s+)?[^\s,;'"]+/gi;
-const BEARER = /\b(bearer)\s+[a-z0-9._~+/=-]{8,}/gi;
-
-function maskString(text: string): string {
-  return text
-    .replace(URL_CREDENTIALS, (_m, scheme: string, user: string, password?: string) =>
-      password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`,
-    )
-    .replace(SECRET_PARAM, (_m, before: string, name: string) => `${before}${name}${MASK}`)
-    .replace(AUTH_HEADER, (_m, header: string, scheme?: string) => `${header}${scheme ? `${scheme} ` : ''}${MASK}`)
-    .replace(BEARER, (_m, scheme: string) => `${scheme} ${MASK}`);
-}
-
-/**
- * Bounds of one log entry. Fields come from the PBX too, and a megabyte caller number or event
- * must not become a megabyte log line (nor cost a megabyte of regex work per line).
- */
-const MAX_FIELD_CHARS = 2000;
-const MAX_ITEMS = 100;
-const MAX_DEPTH = 8;
-const MAX_LINE_CHARS = 16_000;
-
-/** How a walk treats sizes: log entries are bounded, maskSecrets copies are whole. */
-interface Walk {
-  seen: WeakSet<object>;
-  bounded: boolean;
-}
-
-function maskText(text: string, walk: Walk): string {
-  if (!walk.bounded || text.length <= MAX_FIELD_CHARS) return maskString(text);
-  // Masked before it is cut, so a credential straddling the cut is never half shown; only a
-  // margin beyond the cut is looked at, so a huge string costs what a short one does.
-  const masked = maskString(text.slice(0, MAX_FIELD_CHARS + 1000));
-  return `${masked.slice(0, MAX_FIELD_CHARS)}…[truncated, ${text.length} characters]`;
-}
-
-function maskAny(value: unknown, walk: Walk, depth = 0): unknown {
-  if (typeof value === 'string') return maskText(value, walk);
-  if (typeof value !== 'object' || value === null) return value;
-  if (walk.seen.has(value)) return '[Circular]';
-  walk.seen.add(value);
-  if (value instanceof Date) return value;
-  if (value instanceof Error) {
-    // JSON drops an Error's fields; keep what an operator needs, masked like the rest.
-    const err = value as Error & { code?: unknown };
-    const out: Record<string, unknown> = { name: err.name, message: maskText(err.message, walk) };
-    if (err.code !== undefined) out.code = err.code;
-    if (err.stack) out.stack = maskText(err.stack, walk);
-    return out;
-  }
-  if (walk.bounded && depth >= MAX_DEPTH) return '[too deep]';
-  if (Array.isArray(value)) {
-    const items = walk.bounded && value.length > MAX_ITEMS ? value.slice(0, MAX_ITEMS) : value;
-    const out = items.map((item) => maskAny(item, walk, depth + 1));
-    if (items.length < value.length) out.push(`…[truncated, ${value.length} items]`);
-    return out;
-  }
-  const out: Record<string, unknown> = {};
-  const entries = Object.entries(value);
-  for (const [key, child] of walk.bounded ? entries.slice(0, MAX_ITEMS) : entries) out[key] = maskField(key, child, walk, depth + 1);
-  if (walk.bounded && entries.length > MAX_ITEMS) out['…'] = `[truncated, ${entries.length} keys]`;
-  return out;
-}
-
-function maskField(key: string, value: unknown, walk: Walk, depth = 0): unknown {
-  // An empty or absent secret reveals nothing, and showing it as empty tells the operator it is unset.
-  if (SECRET_KEY.test(key) && value !== '' && value !== null && value !== undefined) return MASK;
-  return maskAny(value, walk, depth);
-}
-
-/**
- * A copy of `value` with secrets replaced by '***': values under secret-looking keys, and
- * credentials inside URLs, query strings and Authorization headers in any string.
- */
-export function maskSecrets<T>(value: T): T {
-  return maskAny(value, { seen: new WeakSet(), bounded: false }) as T;
-}
-
-/** The configuration, safe to print or log. */
-export function redactConfig(config: Config): Config {
-  return maskSecrets(config);
 }
 
 /** The ids that tie a line to a callback, a call, a queue and an attempt: first on every line, in this order. */
@@ -273,87 +183,6 @@ const summariseConfig = winston.format((info, opts: unknown) => {
 function wantsColour(stream: NodeJS.WritableStream | undefined): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   return !!(stream as { isTTY?: boolean } | undefined)?.isTTY;
-}
-
-/**
- * log.file cannot be written. Thrown by createLogger before anything starts, so the command stops
- * with one line naming the key and the path (and exits 78, as for any bad configuration).
- */
-export class LogFileError extends ConfigError {
-  constructor(
-    readonly file: string,
-    reason: string,
-    hint = "set log.file to a file callbackd may write, or to '' for stdout",
-  ) {
-    super('log.file', `cannot write ${file}: ${reason}`);
-    this.message = `log.file (CALLBACKD_LOG_FILE): cannot write ${file}: ${reason} (${hint})`;
-  }
-}
-
-/** "EACCES: permission denied, open '/x'" -> "EACCES: permission denied": the path is said once, by the caller. */
-function reasonOf(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (!e || typeof e.message !== 'string') return String(err);
-  return e.message.replace(/, \w+ '[^']*'(?: -> '[^']*')?$/, '');
-}
-
-/**
- * Makes sure `file` can be appended to: missing directories are created one by one (never with
- * a recursive mkdir, which loops forever under /proc in Node 20), and the file is opened for
- * appending once. Returns the absolute path, or throws LogFileError saying why not.
- */
-export function prepareLogFile(file: string): string {
-  const target = path.resolve(file);
-  try {
-    const stat = fs.statSync(target, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) throw new LogFileError(target, 'it is a directory', `name a file in it, e.g. ${path.join(target, 'callbackd.log')}`);
-    if (!stat) makeParents(path.dirname(target), target);
-    fs.closeSync(fs.openSync(target, 'a'));
-    return target;
-  } catch (err) {
-    if (err instanceof LogFileError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOTDIR') throw new LogFileError(target, `${nearestNonDirectory(target) ?? 'a part of the path'} is not a directory`);
-    throw new LogFileError(target, reasonOf(err));
-  }
-}
-
-function makeParents(dir: string, target: string): void {
-  const missing: string[] = [];
-  let at = dir;
-  for (;;) {
-    const stat = fs.statSync(at, { throwIfNoEntry: false });
-    if (stat) {
-      if (!stat.isDirectory()) throw new LogFileError(target, `${at} is not a directory`);
-      break;
-    }
-    missing.unshift(at);
-    const up = path.dirname(at);
-    if (up === at) break;
-    at = up;
-  }
-  for (const d of missing) {
-    try {
-      fs.mkdirSync(d);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new LogFileError(target, `cannot create the directory ${d}: ${reasonOf(err)}`);
-    }
-  }
-}
-
-/** The first component of `target`'s path that exists and is not a directory. */
-function nearestNonDirectory(target: string): string | null {
-  const parts = target.split(path.sep).filter(Boolean);
-  let at = path.parse(target).root;
-  for (const part of parts) {
-    at = path.join(at, part);
-    try {
-      if (!fs.statSync(at).isDirectory()) return at;
-    } catch {
-      return null;
-    }
-  }
-  return null;
 }
 
 function transportFor(cfg: Pick<LogConfig, 'file'>, stream?: NodeJS.WritableStream): { transport: winston.transport; destination: NodeJS.WritableStream | undefined } {
