@@ -2,9 +2,8 @@ import assert from 'assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { AriSimulator } from '../../src/asterisk/simulator';
-import { CLI, cliEnv, killed, startCli } from '../helpers/cli';
-import { removeDir, tempDir } from '../helpers/tmp';
+import { CLI, cliEnv, killed } from '../helpers/cli';
+import { DaemonProcessRig } from '../helpers/daemon-process';
 import { until } from '../pbx/gateway-behaviour';
 
 const DIST = path.dirname(CLI);
@@ -17,39 +16,23 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 /** The real `callbackd run` (dist/cli.js) against the simulator: how it stops, and how it treats failures nobody caught. */
 describe('callbackd run: a clean stop and the process-wide failure policy', function () {
   this.timeout(60_000);
-  let dir: string;
-  let sim: AriSimulator;
-  let env: Record<string, string>;
+  let rig: DaemonProcessRig;
   let child: ChildProcess | null = null;
 
   beforeEach(async () => {
-    dir = tempDir('callbackd-stop-');
-    sim = new AriSimulator({ playbackMs: 5 });
-    const { url } = await sim.start();
-    sim.addQueue('support', { members: [{ name: 'agent1', state: 'paused' }] });
-    env = {
-      CALLBACKD_DB: path.join(dir, 'callbackd.db'),
-      CALLBACKD_PBX: 'asterisk',
-      CALLBACKD_DEFAULT_COUNTRY: 'CZ',
-      CALLBACKD_ARI_URL: url,
-      CALLBACKD_ARI_PASSWORD: 'callbackd',
-      CALLBACKD_ARI_RECONNECT_MIN_MS: '50',
-      CALLBACKD_ARI_RECONNECT_MAX_MS: '200',
-      CALLBACKD_TRANSITIONS: JSON.stringify([{ name: 'support', sourceQueue: 'support', minWaitSeconds: 0, delayMinutes: 0 }]),
-    };
+    rig = await new DaemonProcessRig('callbackd-stop-').open([{ name: 'support', sourceQueue: 'support', minWaitSeconds: 0, delayMinutes: 0 }]);
+    rig.sim.addQueue('support', { members: [{ name: 'agent1', state: 'paused' }] });
   });
   afterEach(async () => {
     if (child) await killed(child, 'SIGKILL');
     child = null;
-    await sim.stop();
-    removeDir(dir);
+    await rig.close();
   });
 
   const start = async () => {
-    const started = await startCli(['run'], env, dir, /callbackd ready/);
-    child = started.child;
-    await sim.waitForApp();
-    return started.output;
+    const output = await rig.start();
+    child = rig.child;
+    return output;
   };
   const lastMessage = (output: string) => {
     const lines = output.split('\n').filter((l) => l.startsWith('{'));
@@ -58,12 +41,12 @@ describe('callbackd run: a clean stop and the process-wide failure policy', func
 
   it('SIGTERM while a reconcile waits on Asterisk: exit 0, "callbackd stopped" as the last line, no write after end', async () => {
     const output = await start();
-    const call = sim.callIntoQueue({ number: '+420601000001', queue: 'support' });
-    await until(() => sim.requests().some((r) => r.path === `/channels/${call.channelId}/continue`), 'the call to be observed', 10_000);
+    const call = rig.sim.callIntoQueue({ number: '+420601000001', queue: 'support' });
+    await until(() => rig.sim.requests().some((r) => r.path === `/channels/${call.channelId}/continue`), 'the call to be observed', 10_000);
     // After a reconnect the reconcile looks the waiting call up; that request is held far longer than the stop takes.
-    sim.faults.add({ method: 'GET', path: `/ari/channels/${call.channelId}`, delayMs: 60_000 });
-    sim.dropConnections();
-    await until(() => sim.faults.taken >= 1, 'the reconcile to be waiting on GET /channels/{id}', 10_000);
+    rig.sim.faults.add({ method: 'GET', path: `/ari/channels/${call.channelId}`, delayMs: 60_000 });
+    rig.sim.dropConnections();
+    await until(() => rig.sim.faults.taken >= 1, 'the reconcile to be waiting on GET /channels/{id}', 10_000);
     const stopped = Date.now();
     (child as ChildProcess).kill('SIGTERM');
     const { code, signal } = await exited(child as ChildProcess);
