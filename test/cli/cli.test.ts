@@ -71,4 +71,13 @@ describe('callbackd command line', function () {
     assert.equal(items[0].status, 'Scheduled');
     assert.equal(items[0].dueAt, cb.dueAt);
   });
+
+  it('run with no PBX configured says nothing will be dialled, then that it is ready', async () => {
+    const { child, output } = await startCli(['run'], env, dir, /callbackd ready/);
+    await killed(child, 'SIGTERM');
+    const messages = output().split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { message: string }).message);
+    const warned = messages.findIndex((m) => /no PBX configured \(pbx: none\).*nothing is dialled/.test(m));
+    assert.ok(warned >= 0, messages.join('\n'));
+    assert.ok(warned < messages.indexOf('callbackd ready'));
+  });
 });
