@@ -11,7 +11,8 @@ import { classifyDial, newDialTrace, traceDial, type DialTrace } from './outcome
 /** The shipped dialplan's placeholder: its `;2` half runs Queue() at CB_POS. `/n` keeps the Local pair. */
 export const PLACEHOLDER_ENDPOINT = 'Local/s@callbackd-placeholder/n';
 
-type Stage = 'queued' | 'deciding' | 'ringing' | 'bridged' | 'closing' | 'over';
+/** `joining`: the customer answered and is being put into the bridge; that join decides the outcome. */
+type Stage = 'queued' | 'deciding' | 'ringing' | 'joining' | 'bridged' | 'closing' | 'over';
 
 /**
  * Agent-first: a placeholder keeps the callback's place in the queue for as long as it takes
@@ -83,7 +84,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
   }
 
   async abandon(): Promise<void> {
-    if (this.stage === 'bridged') {
+    if (this.stage === 'bridged' || this.stage === 'joining') {
       this.log.warn('abandon ignored: the customer is already talking to the agent');
       return;
     }
@@ -98,7 +99,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
   async reconcile(): Promise<GoneAttempt | null> {
     const { rest } = this.deps;
     const placeholder = await rest.getChannel(this.placeholderId);
-    const customer = this.dialled || this.stage === 'bridged' ? await rest.getChannel(this.customerId) : null;
+    const customer = this.dialled ? await rest.getChannel(this.customerId) : null;
     const gone = (stage: GoneAttempt['stage'], outcome: Outcome): GoneAttempt => {
       this.silence(outcome);
       this.moveTo('over', 'gone while disconnected');
@@ -112,6 +113,14 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
         await this.subscribeQuietly(this.placeholderId);
         if (this.stage === 'queued' && answeredInStasis(placeholder)) this.background('agent answer', this.onAgentAnswered());
         return null;
+      case 'joining':
+        // A join cut by the link: the bridge, if it was made, says the customer answered.
+        if (!(placeholder && customer) && (await rest.bridgeExists(this.bridgeId))) {
+          this.moveTo('over', 'gone while disconnected');
+          await this.teardown();
+          return { attemptId: this.ref.attemptId, stage: 'customer', outcome: 'answered' };
+        }
+        return placeholder && customer ? null : gone('customer', placeholder ? 'failed' : 'agent_unanswered');
       case 'ringing':
         if (!customer) {
           if (placeholder) await this.hangupQuietly(this.placeholderId);
@@ -170,7 +179,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
         this.background('teardown', this.teardown());
         return;
       default:
-        // deciding: settled when the engine answers; closing: the closing step finishes.
+        // deciding: settled when the engine answers; joining: the join decides; closing: the closing step finishes.
         return;
     }
   }
@@ -269,12 +278,19 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     this.finish();
   }
 
+  /**
+   * Joined is answered: once the bridge holds both, the customer talked to the agent, even if
+   * either hangs up a moment later (a restart that finds the bridge says the same).
+   */
   private async onCustomerAnswered(): Promise<void> {
     if (this.stage !== 'ringing') {
-      this.log.info('customer answered after the attempt ended; hanging up');
-      await this.hangupQuietly(this.customerId);
+      if (this.stage !== 'joining') {
+        this.log.info('customer answered after the attempt ended; hanging up');
+        await this.hangupQuietly(this.customerId);
+      }
       return;
     }
+    this.moveTo('joining', 'customer answered');
     const { rest } = this.deps;
     try {
       this.announcementOver = true;
@@ -284,15 +300,16 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
       crashPoint('customer-bridged');
     } catch (err) {
       this.log.warn('could not join the customer to the agent', { error: describeError(err) });
-      if (this.at('ringing')) {
+      if (this.at('joining')) {
         this.moveTo('over', 'bridge failed');
-        this.end(this.placeholderGone ? 'agent_unanswered' : 'failed', `could not join the customer to the agent: ${describeError(err)}`);
+        const outcome = this.placeholderGone ? 'agent_unanswered' : 'failed';
+        this.end(outcome, `could not join the customer to the agent: ${describeError(err)}`);
       }
       await this.teardown();
       return;
     }
-    if (!this.at('ringing')) return this.teardown();
-    this.moveTo('bridged', 'customer answered');
+    if (!this.at('joining')) return this.teardown();
+    this.moveTo('bridged', 'joined');
     this.end('answered', 'the customer answered and was joined to the agent');
     if (this.customerGone || this.placeholderGone) {
       this.moveTo('over', 'hung up while joining');
