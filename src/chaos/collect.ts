@@ -159,7 +159,11 @@ function openReadOnly(file: string): Database.Database {
   return new Database(file, { readonly: true, fileMustExist: true });
 }
 
-/** The daemon's rows, read as a second process would: read-only, beside a running daemon if need be. */
+/**
+ * The daemon's rows, read as a second process would: read-only, beside a running daemon if need
+ * be. The judge reads the file with queries of its own, not through the store it judges, so a
+ * store bug cannot hide what it did.
+ */
 export function readDb(file: string): DbRows {
   const db = openReadOnly(file);
   try {
