@@ -159,8 +159,13 @@ export class AgentLeg {
     const { pbx, member, queue } = this;
     if (member.leg === this) member.leg = null;
     if (retryMs > 0) {
-      member.retryAt = pbx.now() + retryMs;
-      pbx.after(retryMs, () => dispatch(pbx, queue));
+      const until = pbx.now() + retryMs;
+      member.retryAt = until;
+      // A timer may fire a millisecond before the clock reads `until`: the pause is over when it fires.
+      pbx.after(retryMs, () => {
+        if (member.retryAt === until) member.retryAt = 0;
+        dispatch(pbx, queue);
+      });
     }
     pbx.defer(() => dispatch(pbx, queue));
   }
