@@ -22,9 +22,18 @@ import { SqliteStore } from './store/sqlite-store';
 const LOCK_HEARTBEAT_MS = 5_000;
 const LOCK_STALE_MS = 30_000;
 
-function processAlive(pid: number): boolean {
+/** Lock owners held by daemons of this process (several Daemon objects can share one process). */
+const heldHere = new Set<string>();
+
+/**
+ * Whether the holder of a database lock on this host still runs. A holder with this process's own
+ * pid is a previous incarnation (a container restarted, its daemon again pid 1) unless a daemon of
+ * this process holds it now.
+ */
+function holderAlive(held: { owner: string; pid: number }): boolean {
+  if (held.pid === process.pid) return heldHere.has(held.owner);
   try {
-    process.kill(pid, 0);
+    process.kill(held.pid, 0);
     return true;
   } catch (err) {
     // EPERM: it exists but belongs to someone else.
@@ -120,6 +129,7 @@ export class Daemon {
     if (this.lockTimer) clearInterval(this.lockTimer);
     if (this.opts.gateway) await this.opts.gateway.stop();
     this.store.daemonLock.release(this.owner);
+    heldHere.delete(this.owner);
     this.store.close();
   }
 
@@ -129,7 +139,7 @@ export class Daemon {
    */
   private holdLock(): void {
     const holder = { owner: this.owner, host: os.hostname(), pid: process.pid };
-    const result = this.store.daemonLock.acquire(holder, Date.now(), LOCK_STALE_MS, processAlive);
+    const result = this.store.daemonLock.acquire(holder, Date.now(), LOCK_STALE_MS, holderAlive);
     if (!result.ok) {
       const { holder: other } = result;
       const ago = Math.max(0, Math.round((Date.now() - other.heartbeatAt) / 1000));
@@ -137,6 +147,7 @@ export class Daemon {
         `another callbackd (pid ${other.pid} on ${other.host}) is running on ${path.resolve(this.opts.config.db)} (alive ${ago}s ago): stop it first, or give this one its own database (db / CALLBACKD_DB)`,
       );
     }
+    heldHere.add(this.owner);
     this.lockTimer = setInterval(() => {
       if (!this.store.daemonLock.heartbeat(this.owner, Date.now())) this.opts.logger.error('another daemon took over this database file; this one should be stopped');
     }, LOCK_HEARTBEAT_MS);

@@ -29,7 +29,7 @@ export class DaemonLock {
   private readonly write: Statement<LockRow>;
   private readonly renew: Statement<{ owner: string; at: number }>;
   private readonly drop: Statement<{ owner: string }>;
-  private readonly acquireTx: Transaction<(holder: LockHolder, now: number, staleMs: number, alive: (pid: number) => boolean) => LockResult>;
+  private readonly acquireTx: Transaction<(holder: LockHolder, now: number, staleMs: number, alive: (held: LockHolder) => boolean) => LockResult>;
 
   constructor(db: Db) {
     this.read = db.prepare('SELECT owner, host, pid, heartbeat_at FROM daemon_lock WHERE id = 1');
@@ -42,7 +42,7 @@ export class DaemonLock {
       const row = this.read.get();
       if (row && row.owner !== holder.owner) {
         const stale = now - row.heartbeat_at > staleMs;
-        const dead = row.host === holder.host && !alive(row.pid);
+        const dead = row.host === holder.host && !alive({ owner: row.owner, host: row.host, pid: row.pid });
         if (!stale && !dead) return { ok: false, holder: { owner: row.owner, host: row.host, pid: row.pid, heartbeatAt: row.heartbeat_at } };
       }
       this.write.run({ ...holder, heartbeat_at: now });
@@ -50,7 +50,8 @@ export class DaemonLock {
     });
   }
 
-  acquire(holder: LockHolder, now: number, staleMs: number, alive: (pid: number) => boolean): LockResult {
+  /** `alive` tells whether a holder on this host still runs (asked only for holders on this host). */
+  acquire(holder: LockHolder, now: number, staleMs: number, alive: (held: LockHolder) => boolean): LockResult {
     return this.acquireTx.immediate(holder, now, staleMs, alive);
   }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { Daemon } from '../../src/daemon';
 import { AlreadyRunningError } from '../../src/domain/errors';
@@ -26,10 +27,12 @@ describe('one daemon per database file', function () {
       const refused = lock.acquire(holder('b', 4343), 2000, 30_000, () => true);
       assert.equal(refused.ok, false);
       assert.equal(!refused.ok && refused.holder.pid, 4242);
-      assert.equal(lock.acquire(holder('b', 4343), 2000, 30_000, (pid) => pid !== 4242).ok, true, 'same host, process gone: taken over at once');
+      assert.equal(lock.acquire(holder('b', 4343), 2000, 30_000, (held) => held.pid !== 4242).ok, true, 'same host, process gone: taken over at once');
       assert.equal(lock.heartbeat('a', 3000), false, 'the old holder learns it lost the lock');
       assert.equal(lock.acquire(holder('c', 1, 'other-host'), 10_000, 30_000, () => true).ok, false, 'another host waits for staleness');
       assert.equal(lock.acquire(holder('c', 1, 'other-host'), 40_000, 30_000, () => true).ok, true, 'a stale heartbeat is taken over');
+      // A restarted container: the new daemon has the old one's pid (1) on the same host name.
+      assert.equal(lock.acquire(holder('d', 1, 'other-host'), 41_000, 30_000, (held) => held.owner !== 'c').ok, true, 'a previous incarnation with the same pid is replaced');
     } finally {
       store.close();
     }
@@ -46,6 +49,16 @@ describe('one daemon per database file', function () {
     const third = new Daemon({ config, logger: createSilentLogger(), gateway: null, watchMs: 0 });
     await third.start();
     await third.stop();
+  });
+
+  it('a lock left by an earlier process with this pid on this host (a restarted container) does not block the start', async () => {
+    const config = testConfig({ db: path.join(dir, 'cb.db') });
+    const store = SqliteStore.open(config.db);
+    store.daemonLock.acquire({ owner: 'before-the-restart', host: os.hostname(), pid: process.pid }, Date.now(), 30_000, () => true);
+    store.close();
+    const daemon = new Daemon({ config, logger: createSilentLogger(), gateway: null, watchMs: 0 });
+    await daemon.start();
+    await daemon.stop();
   });
 
   it('callbackd run refuses to start beside a running one, in one line that says what to do', async () => {
