@@ -31,6 +31,17 @@ describe('crash points: the daemon killed at the instants that matter', function
     assert.equal(created.status, 0, created.stderr);
   };
 
+  /** Customer-first: the customer pressed 1 and waits in the queue; the daemon dies; an agent talks to them meanwhile. */
+  const talkedWhileDown = async (number: string) => {
+    rig.sim.scriptDestination(number, { outcome: 'answer', afterMs: 50, digitsAfterAnswer: '1', digitsDelayMs: 30 });
+    await start();
+    create(number, 'sales');
+    await rig.until(() => rig.sim.queueEntries('sales').some((e) => e.channelId.startsWith('cbcu-')), 'the customer queued');
+    await rig.kill();
+    agents('sales', 'agent2');
+    await rig.until(() => rig.sim.conversations().some((c) => c.channelId.startsWith('cbcu-') && c.endedAt !== null), 'the conversation to end');
+  };
+
   it('killed after an abandon is recorded, before its LostShift decision: the restart decides it, once', async () => {
     await start('call-abandoned');
     const call = rig.sim.callIntoQueue({ number: '+420601000301', queue: 'support' });
@@ -75,13 +86,7 @@ describe('crash points: the daemon killed at the instants that matter', function
   });
 
   it('customer-first: killed while the customer waits; an agent talks to them meanwhile: Completed, not dialled again', async () => {
-    rig.sim.scriptDestination('+420601000331', { outcome: 'answer', afterMs: 50, digitsAfterAnswer: '1', digitsDelayMs: 30 });
-    await start();
-    create('+420601000331', 'sales');
-    await rig.until(() => rig.sim.queueEntries('sales').some((e) => e.channelId.startsWith('cbcu-')), 'the customer queued');
-    await rig.kill();
-    agents('sales', 'agent2');
-    await rig.until(() => rig.sim.conversations().some((c) => c.channelId.startsWith('cbcu-') && c.endedAt !== null), 'the conversation to end');
+    await talkedWhileDown('+420601000331');
     await start();
     await rig.until(() => rig.callbacks()[0].status === 'Completed', 'Completed');
     assert.equal(rig.dialsTo('+420601000331'), 1);
@@ -139,13 +144,7 @@ describe('crash points: the daemon killed at the instants that matter', function
   });
 
   it('customer-first: an agent talked to the customer while the daemon was down; killed again after asking the PBX, before recording: still Completed, once', async () => {
-    rig.sim.scriptDestination('+420601000381', { outcome: 'answer', afterMs: 50, digitsAfterAnswer: '1', digitsDelayMs: 30 });
-    await start();
-    create('+420601000381', 'sales');
-    await rig.until(() => rig.sim.queueEntries('sales').some((e) => e.channelId.startsWith('cbcu-')), 'the customer queued');
-    await rig.kill();
-    agents('sales', 'agent2');
-    await rig.until(() => rig.sim.conversations().some((c) => c.channelId.startsWith('cbcu-') && c.endedAt !== null), 'the conversation to end');
+    await talkedWhileDown('+420601000381');
     await start('pbx-reconciled');
     await rig.crashed();
     assert.equal(rig.callbacks()[0].status, 'Dialing', 'nothing recorded by the daemon that died');
