@@ -65,6 +65,9 @@ export const DEFAULT_TRANSITION: TransitionRule = {
  */
 export const DEFAULTS: Config = {
   db: 'data/callbackd.db',
+  store: 'sqlite',
+  storeUrl: '',
+  pbxName: 'default',
   defaultCountry: 'US',
   pbx: 'none',
   log: { level: 'info', file: '', format: 'json' },

@@ -57,6 +57,11 @@ const regex: Check = (v) => {
   }
 };
 
+const storeUrl: Check = (v) =>
+  v === '' || /^postgres(ql)?:\/\//.test(v) ? null : `"${v.replace(/:[^:@/]*@/, ':***@')}" is not a PostgreSQL URL (postgres://user:password@host:5432/database)`;
+
+const pbxName: Check = (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v) ? null : `"${v}" is not a PBX name (letters, digits, . _ -; at most 63)`);
+
 const country: Check = (v) =>
   isSupportedCountry(v) ? null : `"${v}" is not a country code known to libphonenumber (two upper-case letters, e.g. CZ)`;
 
@@ -139,6 +144,9 @@ const TRANSITION = object(
 
 export const SCHEMA: SchemaNode = object({
   db: str({ nonEmpty: true }),
+  store: { kind: 'enum', values: ['sqlite', 'postgres'] },
+  storeUrl: str({ check: storeUrl }),
+  pbxName: str({ nonEmpty: true, check: pbxName }),
   defaultCountry: str({ check: country }),
   pbx: { kind: 'enum', values: ['asterisk', 'freeswitch', 'none'] },
   log: object({

@@ -5,8 +5,14 @@ import type { DialMode, Mechanism, Outcome } from '../domain/types';
  * nothing else reads the environment.
  */
 export interface Config {
-  /** SQLite file (CALLBACKD_DB). */
+  /** SQLite file (CALLBACKD_DB), when store is sqlite. */
   db: string;
+  /** Which backend keeps the callbacks: one SQLite file, or a PostgreSQL database shared by several daemons. */
+  store: 'sqlite' | 'postgres';
+  /** PostgreSQL connection URL (CALLBACKD_STORE_URL), required when store is postgres. */
+  storeUrl: string;
+  /** The PBX this daemon serves. Daemons on one shared database with the same name share its work; with different names they never touch each other's calls. */
+  pbxName: string;
   /** ISO 3166 country for numbers given without a leading + (CALLBACKD_DEFAULT_COUNTRY). */
   defaultCountry: string;
   /** Which PBX the daemon drives. 'none' runs the store, API and scheduler without dialling. */

@@ -116,6 +116,7 @@ export function crossCheck(config: Config): Problem[] {
     if (config.ari.url === '') problems.push({ key: 'ari.url', problem: 'is required when pbx is asterisk' });
     if (config.ari.password === '') problems.push({ key: 'ari.password', problem: 'is required when pbx is asterisk' });
   }
+  if (config.store === 'postgres' && config.storeUrl === '') problems.push({ key: 'storeUrl', problem: 'is required when store is postgres (CALLBACKD_STORE_URL=postgres://user:password@host:5432/database)' });
   if (config.pbx === 'freeswitch') {
     // The event-socket adapter is not part of this version: refuse at start rather than run without dialling.
     problems.push({ key: 'pbx', problem: 'freeswitch is not supported by this version yet; use asterisk or none' });

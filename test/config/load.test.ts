@@ -157,6 +157,11 @@ describe('loadConfig', () => {
       ['asterisk without ari.password', { pbx: 'asterisk', ari: { url: 'http://127.0.0.1:8088' } }, 'ari.password', /required/],
       ['freeswitch, not in this version yet', { pbx: 'freeswitch' }, 'pbx', /not supported by this version yet/],
       ['a reconnect ceiling below the floor', { ari: { reconnectMinMs: 1000, reconnectMaxMs: 10 } }, 'ari.reconnectMaxMs', /reconnectMinMs/],
+      ['an unknown store', { store: 'mysql' }, 'store', /sqlite, postgres/],
+      ['postgres without storeUrl', { store: 'postgres' }, 'storeUrl', /required when store is postgres/],
+      ['a storeUrl that is not a PostgreSQL URL', { store: 'postgres', storeUrl: 'mysql://u:pw@h/db' }, 'storeUrl', /not a PostgreSQL URL/],
+      ['an empty pbxName', { pbxName: '' }, 'pbxName', /.+/],
+      ['a pbxName with a space', { pbxName: 'pbx one' }, 'pbxName', /not a PBX name/],
     ];
     for (const [what, doc, key, problem] of cases) {
       it(`names the key for ${what}`, () => {
@@ -177,6 +182,18 @@ describe('loadConfig', () => {
       assert.ok(err.message.startsWith(`configuration key "${err.key}"`));
       for (const key of ['"db"', '"http.port"', '"nope"']) assert.ok(err.message.includes(key), `${key} in ${err.message}`);
       assert.equal(err.message.split('\n').length, 3);
+    });
+
+    it('does not echo the password of a storeUrl it refuses', () => {
+      const err = configError(() => parseConfig({ store: 'postgres', storeUrl: 'mysql://callbackd:hunter2@db/callbackd' }));
+      assert.equal(err.key, 'storeUrl');
+      assert.ok(!err.message.includes('hunter2'), err.message);
+    });
+
+    it('accepts a PostgreSQL store with its URL, and a PBX name', () => {
+      const config = parseConfig({ store: 'postgres', storeUrl: 'postgresql://callbackd:secret@db.example.com:5432/callbackd', pbxName: 'pbx-1.prague_2' });
+      assert.equal(config.store, 'postgres');
+      assert.equal(config.pbxName, 'pbx-1.prague_2');
     });
 
     it('does not echo a secret given with the wrong type', () => {
@@ -204,6 +221,9 @@ describe('loadConfig', () => {
           CALLBACKD_ESL_HOST: 'fs1',
           CALLBACKD_API_TOKEN: 'tok',
           CALLBACKD_IVR_PROMPTS_GOODBYE: '["vm-goodbye","beep"]',
+          CALLBACKD_STORE: 'postgres',
+          CALLBACKD_STORE_URL: 'postgres://callbackd:pw@db:5432/callbackd',
+          CALLBACKD_PBX_NAME: 'pbx2',
           PATH: '/usr/bin',
         },
       });
@@ -215,6 +235,9 @@ describe('loadConfig', () => {
       assert.equal(config.esl.host, 'fs1');
       assert.equal(config.api.token, 'tok');
       assert.deepEqual(config.ivr.prompts.goodbye, ['vm-goodbye', 'beep']);
+      assert.equal(config.store, 'postgres');
+      assert.equal(config.storeUrl, 'postgres://callbackd:pw@db:5432/callbackd');
+      assert.equal(config.pbxName, 'pbx2');
       assert.equal(config.transitions[0].name, 'support', 'keys not overridden still come from the file');
     });
 
