@@ -3,7 +3,7 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
-for (const dir of ['store/migrations']) {
+for (const dir of ['store/migrations', 'store/postgres/migrations']) {
   const from = path.join(root, 'src', dir);
   if (!fs.existsSync(from)) continue;
   const to = path.join(root, 'dist', dir);

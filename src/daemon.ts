@@ -15,14 +15,19 @@ import { CallbackNode } from './ivr/callback-node';
 import type { PbxGateway, PbxListener } from './pbx/gateway';
 import { Scheduler } from './scheduler/scheduler';
 import { realTimers, type Timers } from './scheduler/timers';
-import { migrate, openDatabase } from './store/database';
-import { SqliteStore } from './store/sqlite-store';
+import { queueLimits } from './domain/limits';
+import type { CallbackStore } from './domain/store';
+import { Lanes } from './engine/lanes';
+import { openStore } from './store/open';
 
-/** The database lock is renewed this often, and a holder on another host is stale after LOCK_STALE_MS. */
-const LOCK_HEARTBEAT_MS = 5_000;
-const LOCK_STALE_MS = 30_000;
+/**
+ * A daemon's seat in the store (and the lease of its attempts) is renewed this often; a seat on
+ * another host is stale after SEAT_STALE_MS (SQLite: another daemon may then take the file).
+ */
+const HEARTBEAT_MS = 5_000;
+const SEAT_STALE_MS = 30_000;
 
-/** Lock owners held by daemons of this process (several Daemon objects can share one process). */
+/** Seats held by daemons of this process (several Daemon objects can share one process). */
 const heldHere = new Set<string>();
 
 /**
@@ -41,6 +46,16 @@ function holderAlive(held: { owner: string; pid: number }): boolean {
   }
 }
 
+/**
+ * Who a daemon is, the same across restarts: the PBX it serves and the application its channels'
+ * events are sent to there (Asterisk gives each ARI application one connection, so two live
+ * daemons of one PBX have different applications).
+ */
+export function daemonIdentity(config: Pick<Config, 'pbx' | 'pbxName' | 'ari'>): string {
+  const app = config.pbx === 'asterisk' ? `ari:${config.ari.app}` : config.pbx === 'freeswitch' ? 'esl' : 'none';
+  return `${config.pbxName}/${app}`;
+}
+
 export interface DaemonOptions {
   config: Config;
   logger: Logger;
@@ -48,8 +63,8 @@ export interface DaemonOptions {
   timers?: Timers;
   /** The PBX to drive; null runs without dialling (store, scheduler bookkeeping, expiry). */
   gateway: PbxGateway | null;
-  /** Checks for callbacks written by other processes (the CLI) this often, ms. 0 = never. */
-  watchMs?: number;
+  /** An open store to use (tests); by default the one the configuration names is opened. */
+  store?: CallbackStore;
 }
 
 /**
@@ -57,62 +72,80 @@ export interface DaemonOptions {
  * together. `start` recovers what a previous process left (claims, attempts, held places).
  */
 export class Daemon {
-  readonly store: SqliteStore;
   readonly callbacks: Callbacks;
   readonly dialer: Dialer;
   readonly scheduler: Scheduler;
   readonly queueCalls: QueueCalls;
   readonly ivr: CallbackNode;
-  readonly owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Its stable identity in the store (see Seat): the PBX it serves and its application there. */
+  readonly owner: string;
+  /** This run of it, for the logs. */
+  readonly instance = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly clock: Clock;
+  private readonly leaseMs: number;
+  /** PBX facts about one call are recorded in the order the PBX told them. */
+  private readonly calls = new Lanes();
   private sweepTask: ScheduledTask | null = null;
-  private watchTimer: NodeJS.Timeout | null = null;
-  private lockTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private stopListening: (() => void) | null = null;
   private readyLogged = false;
-  private dataVersion = 0;
+  private seated = false;
+  /** Work this daemon started without waiting for it (a reconcile, placeholders let go, a sweep). */
+  private readonly background = new Set<Promise<void>>();
 
-  constructor(private readonly opts: DaemonOptions) {
+  /** Open the store the configuration names (creating and migrating it) and build the daemon on it. */
+  static async open(opts: DaemonOptions): Promise<Daemon> {
+    armCrashPoint(opts.config.testing.crashAt);
+    return new Daemon(opts, opts.store ?? (await openStore(opts.config)));
+  }
+
+  private constructor(
+    private readonly opts: DaemonOptions,
+    readonly store: CallbackStore,
+  ) {
     const { config, logger } = opts;
     this.clock = opts.clock ?? systemClock;
-    armCrashPoint(config.testing.crashAt);
-    const db = openDatabase(config.db);
-    migrate(db);
-    this.store = new SqliteStore(db);
+    this.owner = daemonIdentity(config);
+    this.leaseMs = config.scheduler.leaseSeconds * 1000;
     let scheduler: Scheduler | null = null;
     let dialer: Dialer | null = null;
-    this.callbacks = new Callbacks(this.store, config, this.clock, logger, {
+    this.callbacks = new Callbacks(store, config, this.clock, logger, {
       onDue: (dueAt) => scheduler?.dueAt(dueAt),
-      onSettled: (callback) => dialer?.release(callback),
+      onSettled: (callback) => {
+        if (dialer) this.follow(dialer.release(callback).catch((err) => logger.warn('could not let go of a settled callback', { callbackId: callback.id, error: String(err) })));
+      },
     });
-    dialer = this.dialer = new Dialer(this.store, this.callbacks, opts.gateway, config, this.clock, logger);
+    dialer = this.dialer = new Dialer(store, this.callbacks, opts.gateway, config, this.clock, logger, { owner: this.owner, leaseMs: this.leaseMs });
     scheduler = this.scheduler = new Scheduler({
-      store: this.store,
+      store,
       clock: this.clock,
       timers: opts.timers ?? realTimers,
       logger,
       owner: this.owner,
-      leaseMs: config.scheduler.leaseSeconds * 1000,
-      capacity: () => this.dialer.capacity(),
+      pbx: config.pbxName,
+      leaseMs: this.leaseMs,
+      maxConcurrent: config.scheduler.maxConcurrent,
+      queueLimits: queueLimits(config.transitions),
       dispatch: (callback) => this.dialer.dispatch(callback),
       canDial: () => this.dialer.canDial(),
     });
     this.dialer.onAttemptEnd(() => this.scheduler.poke());
-    this.queueCalls = new QueueCalls(this.store, this.callbacks, config, this.clock, logger);
+    this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger);
     this.ivr = new CallbackNode(this.callbacks, this.dialer, this.queueCalls, config, logger);
   }
 
   async start(): Promise<void> {
     const { config, logger, gateway } = this.opts;
-    this.holdLock();
-    const recovered = this.store.releaseClaimsNotOwnedBy(this.owner);
-    if (recovered > 0) logger.warn(`recovered ${recovered} claim(s) left by a previous process`);
-    const decided = this.queueCalls.decideUndecided();
+    await this.takeSeat();
+    const recovered = await this.store.releaseOrphanedClaims(this.owner, Date.now(), SEAT_STALE_MS);
+    if (recovered > 0) logger.warn(`recovered ${recovered} claim(s) left by a daemon that is gone`);
+    const decided = await this.queueCalls.decideUndecided();
     if (decided > 0) logger.warn(`took the LostShift decision for ${decided} abandoned call(s) a previous process recorded but did not decide`);
-    this.sweep();
-    this.sweepTask = cron.schedule(config.scheduler.sweepCron, () => this.sweep());
+    await this.sweep();
+    this.sweepTask = cron.schedule(config.scheduler.sweepCron, () => this.follow(this.sweep()));
+    this.stopListening = await this.store.onWork(() => this.workArrived());
     this.scheduler.start();
-    this.watchForOtherWriters();
-    logger.info('callbackd started', { pbx: config.pbx, db: path.resolve(config.db), owner: this.owner });
+    logger.info('callbackd started', { pbx: config.pbx, pbxName: config.pbxName, store: this.store.kind, at: this.store.location, owner: this.owner, instance: this.instance });
     if (gateway) {
       logger.info(`connecting to ${gateway.kind === 'asterisk' ? 'Asterisk' : 'FreeSWITCH'}; ready once connected`);
       await gateway.start(this.listener());
@@ -125,72 +158,135 @@ export class Daemon {
   async stop(): Promise<void> {
     this.scheduler.stop();
     this.sweepTask?.stop();
-    if (this.watchTimer) clearInterval(this.watchTimer);
-    if (this.lockTimer) clearInterval(this.lockTimer);
+    this.stopListening?.();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.opts.gateway) await this.opts.gateway.stop();
-    this.store.daemonLock.release(this.owner);
+    await this.scheduler.settled();
+    if (this.seated) await this.store.leave(this.owner);
     heldHere.delete(this.owner);
-    this.store.close();
+    await this.store.close();
   }
 
   /**
-   * One daemon per database file: two would both dial. The lock is renewed every few seconds; a
-   * holder whose process is gone (same host) or whose heartbeat stopped (another host) is replaced.
+   * Register in the store. SQLite: one daemon per file, since two would both dial; a holder whose
+   * process is gone (same host) or whose heartbeat stopped (another host) is replaced. PostgreSQL:
+   * any number. The heartbeat also renews the lease of this daemon's attempts: a daemon that dies
+   * stops renewing, and once the lease lapses a daemon of the same PBX takes its attempts over.
    */
-  private holdLock(): void {
-    const holder = { owner: this.owner, host: os.hostname(), pid: process.pid };
-    const result = this.store.daemonLock.acquire(holder, Date.now(), LOCK_STALE_MS, holderAlive);
+  private async takeSeat(): Promise<void> {
+    const { config, logger } = this.opts;
+    const seat = { owner: this.owner, host: os.hostname(), pid: process.pid, pbx: config.pbxName };
+    const result = await this.store.join(seat, Date.now(), SEAT_STALE_MS, holderAlive);
     if (!result.ok) {
       const { holder: other } = result;
       const ago = Math.max(0, Math.round((Date.now() - other.heartbeatAt) / 1000));
       throw new AlreadyRunningError(
-        `another callbackd (pid ${other.pid} on ${other.host}) is running on ${path.resolve(this.opts.config.db)} (alive ${ago}s ago): stop it first, or give this one its own database (db / CALLBACKD_DB)`,
+        this.store.kind === 'sqlite'
+          ? `another callbackd (pid ${other.pid} on ${other.host}) is running on ${this.store.location} (alive ${ago}s ago): stop it first, or give this one its own database (db / CALLBACKD_DB), or share one PostgreSQL database (store: postgres)`
+          : `another callbackd (pid ${other.pid} on ${other.host}) runs as ${other.owner} on ${this.store.location} (alive ${ago}s ago): give this one its own ARI application (ari.app) or PBX name (pbxName)`,
       );
     }
+    this.seated = true;
     heldHere.add(this.owner);
-    this.lockTimer = setInterval(() => {
-      if (!this.store.daemonLock.heartbeat(this.owner, Date.now())) this.opts.logger.error('another daemon took over this database file; this one should be stopped');
-    }, LOCK_HEARTBEAT_MS);
-    this.lockTimer.unref();
+    this.heartbeatTimer = setInterval(() => this.follow(this.heartbeat().catch((err) => logger.warn('heartbeat failed; retried', { error: String(err) }))), Math.min(HEARTBEAT_MS, this.leaseMs / 3));
+    this.heartbeatTimer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    const now = Date.now();
+    if (!(await this.store.heartbeat(this.owner, now))) this.opts.logger.error('another daemon took over this database; this one should be stopped');
+    await this.store.renewAttemptLeases(this.owner, now + this.leaseMs);
+    // A daemon of this PBX that died leaves attempts whose lease lapses: take them over.
+    if (this.opts.gateway?.isConnected() && this.store.kind === 'postgres') await this.takeOverLapsed();
+  }
+
+  /** Reconcile again when other daemons' attempts lapsed (their owner died): this one answers for them now. */
+  private async takeOverLapsed(): Promise<void> {
+    const lapsed = (await this.store.openAttempts({ pbx: this.opts.config.pbxName })).filter((a) => a.owner !== this.owner && a.leaseUntil !== null && a.leaseUntil <= this.clock.now());
+    if (lapsed.length === 0) return;
+    this.opts.logger.warn(`taking over ${lapsed.length} attempt(s) of a daemon whose lease lapsed`);
+    this.reconcileNow();
   }
 
   /** Expiry and lease recovery, on the configured cron schedule. */
-  sweep(): void {
-    const freed = this.store.releaseExpiredClaims(this.clock.now());
-    if (freed > 0) this.opts.logger.warn(`gave back ${freed} claim(s) whose lease ran out`);
-    this.callbacks.expireDue();
-    this.dialer.releaseSettled().catch((err) => this.opts.logger.warn('could not remove placeholders of settled callbacks', { error: String(err) }));
+  async sweep(): Promise<void> {
+    try {
+      const freed = await this.store.releaseExpiredClaims(this.clock.now());
+      if (freed > 0) this.opts.logger.warn(`gave back ${freed} claim(s) whose lease ran out`);
+      await this.callbacks.expireDue();
+      await this.dialer.releaseSettled();
+    } catch (err) {
+      this.opts.logger.warn('sweep failed; retried at the next one', { error: String(err) });
+    }
     this.scheduler.poke();
   }
 
   /**
-   * The CLI writes to the same file from another process. SQLite's data_version changes when
-   * another connection commits: a cheap check, not a scan, that re-arms the scheduler and lets go
-   * of placeholders of callbacks settled there (a held place cancelled from the command line).
+   * Work arrived from elsewhere (the CLI, the API, another daemon): claim what is due now, and let
+   * go of placeholders of callbacks settled there (a held place cancelled from the command line).
    */
-  private watchForOtherWriters(): void {
-    const every = this.opts.watchMs ?? 1000;
-    if (every <= 0) return;
-    this.dataVersion = this.store.db.pragma('data_version', { simple: true }) as number;
-    this.watchTimer = setInterval(() => {
-      const version = this.store.db.pragma('data_version', { simple: true }) as number;
-      if (version === this.dataVersion) return;
-      this.dataVersion = version;
-      this.scheduler.poke();
-      this.dialer.releaseSettled().catch((err) => this.opts.logger.warn('could not remove placeholders of settled callbacks', { error: String(err) }));
-    }, every);
-    this.watchTimer.unref();
+  private workArrived(): void {
+    this.scheduler.poke();
+    this.follow(this.dialer.releaseSettled().catch((err) => this.opts.logger.warn('could not remove placeholders of settled callbacks', { error: String(err) })));
+  }
+
+  /** Keep track of work started here and not waited for; `work` must not reject. */
+  private follow(work: Promise<unknown>): void {
+    const done = (): void => {
+      this.background.delete(tracked);
+    };
+    const tracked: Promise<void> = work.then(done, done);
+    this.background.add(tracked);
+  }
+
+  /**
+   * Resolves once nothing this daemon started is still running: the scheduler's drain, attempts
+   * being started, placeholders being let go, a reconcile, a sweep. For tests: stop() does not wait
+   * for all of it, since a request the PBX holds must not hold up a stop.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.scheduler.settled();
+      if (!this.dialer.busy && this.background.size === 0) return;
+      await this.dialer.settled();
+      await Promise.all([...this.background]);
+    }
+  }
+
+  private reconciling = false;
+  /** The link came back (or attempts lapsed) during a reconcile: it runs once more after it. */
+  private reconcileAgain = false;
+
+  private reconcileNow(): void {
+    const { gateway, logger, config } = this.opts;
+    if (!gateway) return;
+    if (this.reconciling) {
+      this.reconcileAgain = true;
+      return;
+    }
+    this.reconciling = true;
+    this.reconcileAgain = false;
+    this.follow(
+      reconcile(this.store, gateway, this.dialer, this.queueCalls, this.clock, logger, { owner: this.owner, pbx: config.pbxName, leaseMs: this.leaseMs })
+        .catch((err) => logger.error('reconcile failed', { error: String(err) }))
+        .finally(() => {
+          this.reconciling = false;
+          this.scheduler.poke();
+          if (this.reconcileAgain && gateway.isConnected()) this.reconcileNow();
+        }),
+    );
   }
 
   private listener(): PbxListener {
-    const { logger, gateway } = this.opts;
-    const guard = (what: string, fn: () => void) => {
+    const { logger } = this.opts;
+    const guard = async (what: string, work: () => Promise<unknown>): Promise<void> => {
       try {
-        fn();
+        await work();
       } catch (err) {
         logger.error(`${what} failed`, { error: String((err as Error).stack ?? err) });
       }
     };
+    const call = (what: string, callId: string, work: () => Promise<unknown>) => guard(what, () => this.calls.run(callId, work));
     return {
       connectionChanged: (up) => {
         logger.info(up ? 'PBX connected' : 'PBX connection lost');
@@ -198,14 +294,11 @@ export class Daemon {
           this.readyLogged = true;
           logger.info('callbackd ready', { pbx: this.opts.config.pbx });
         }
-        if (!up || !gateway) return;
-        reconcile(this.store, gateway, this.dialer, this.queueCalls, this.clock, logger)
-          .catch((err) => logger.error('reconcile failed', { error: String(err) }))
-          .finally(() => this.scheduler.poke());
+        if (up) this.reconcileNow();
       },
-      queueCallEntered: (e) => guard('queue call entered', () => this.queueCalls.entered(e)),
-      queueCallServed: (e) => guard('queue call served', () => this.queueCalls.served(e)),
-      queueCallGone: (e) => guard('queue call gone', () => this.queueCalls.gone(e)),
+      queueCallEntered: (e) => call('queue call entered', e.callId, () => this.queueCalls.entered(e)),
+      queueCallServed: (e) => call('queue call served', e.callId, () => this.queueCalls.served(e)),
+      queueCallGone: (e) => call('queue call gone', e.callId, () => this.queueCalls.gone(e)),
       ivrCallback: (session, req) => this.ivr.run(session, req),
       placeholderAnswered: (ref) => this.dialer.placeholderAnswered(ref),
       customerConfirmed: (ref) => logger.info('customer confirmed; queued at the head', { callbackId: ref.callbackId }),

@@ -100,7 +100,7 @@ export abstract class AttemptBase<Stage extends string> {
         // 'answered' is known when the customer is joined, long before the conversation ends.
         this.log.info(`attempt outcome: ${outcome}`, { outcome, detail });
         try {
-          this.deps.listener.attemptEnded(this.ref, outcome, detail);
+          await this.deps.listener.attemptEnded(this.ref, outcome, detail);
         } catch (err) {
           this.log.error('attemptEnded failed', { error: describeError(err) });
           return;

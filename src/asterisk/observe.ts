@@ -68,7 +68,7 @@ export class QueueObserver {
       call.log = this.deps.log.child({ callId, queue: call.queue });
       // Recorded before the caller moves on: a daemon that dies from here on leaves a call its
       // successor knows; one that died before this finds the caller still parked here (reconcile).
-      listener.queueCallEntered({ callId, number: call.number, queue: call.queue, at, form });
+      await listener.queueCallEntered({ callId, number: call.number, queue: call.queue, at, form });
       call.log.info('queue call entered', { number: call.number });
       crashPoint('call-recorded');
       await this.continueIntoQueue(call);
@@ -168,8 +168,8 @@ export class QueueObserver {
     const at = this.deps.clock.now();
     const log = this.deps.log.child({ callId, queue });
     log.info('queue call gone before it was watched again', { abandoned });
-    this.deps.listener.queueCallEntered({ callId, number, queue, at, form: {} });
-    this.deps.listener.queueCallGone({ callId, queue, at, how: abandoned ? 'abandoned' : 'left', position: parseInteger(fields.position), waitSeconds: parseInteger(fields.wait) });
+    void this.deps.listener.queueCallEntered({ callId, number, queue, at, form: {} });
+    void this.deps.listener.queueCallGone({ callId, queue, at, how: abandoned ? 'abandoned' : 'left', position: parseInteger(fields.position), waitSeconds: parseInteger(fields.wait) });
   }
 
   /** Stop watching everything (the gateway is stopping). */
@@ -208,7 +208,7 @@ export class QueueObserver {
   private markServed(call: WaitingCall): void {
     call.served = true;
     call.log.debug('agent answered the queue call');
-    this.deps.listener.queueCallServed({ callId: call.callId, queue: call.queue, number: call.number, at: this.deps.clock.now() });
+    void this.deps.listener.queueCallServed({ callId: call.callId, queue: call.queue, number: call.number, at: this.deps.clock.now() });
   }
 
   private onEvent(call: WaitingCall, event: ChannelEvent | Dial): void {
@@ -244,7 +244,7 @@ export class QueueObserver {
     call.goneReported = true;
     const how: QueueCallGone['how'] = abandoned ? 'abandoned' : call.served ? 'served' : 'left';
     call.log.info('queue call gone', { how, position, waitSeconds });
-    this.deps.listener.queueCallGone({ callId: call.callId, queue: call.queue, at: this.deps.clock.now(), how, position, waitSeconds });
+    void this.deps.listener.queueCallGone({ callId: call.callId, queue: call.queue, at: this.deps.clock.now(), how, position, waitSeconds });
   }
 }
 

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
 import type { AriEvent, AriSimulator } from '../asterisk/simulator';
-import { attemptOfStasis } from './judge';
-import type { BridgeEntry, ConversationRecord, DbRows, EndState, OriginateRecord, StasisStay } from './records';
+import type { BridgeEntry, ConversationRecord, EndState, OriginateRecord, StasisStay } from './records';
 
 /**
  * Facts the simulator does not keep with a time of its own: when a channel entered a bridge and
@@ -153,101 +151,4 @@ export function logErrors(file: string): string[] {
     }
   }
   return out;
-}
-
-function openReadOnly(file: string): Database.Database {
-  return new Database(file, { readonly: true, fileMustExist: true });
-}
-
-/**
- * The daemon's rows, read as a second process would: read-only, beside a running daemon if need
- * be. The judge reads the file with queries of its own, not through the store it judges, so a
- * store bug cannot hide what it did.
- */
-export function readDb(file: string): DbRows {
-  const db = openReadOnly(file);
-  try {
-    type Row = Record<string, unknown>;
-    const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-    const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-    const callbacks = (db.prepare('SELECT * FROM callbacks').all() as Row[]).map((r) => ({
-      id: String(r.id),
-      number: String(r.number),
-      queue: String(r.queue),
-      status: String(r.status),
-      mechanism: String(r.mechanism),
-      dueAt: num(r.due_at),
-      createdAt: Number(r.created_at),
-      originCallId: str(r.origin_call_id),
-      shifted: Number(r.shifted) === 1,
-    }));
-    const attempts = (db.prepare('SELECT * FROM attempts').all() as Row[]).map((r) => ({
-      id: String(r.id),
-      callbackId: String(r.callback_id),
-      seq: Number(r.seq),
-      mode: String(r.mode),
-      startedAt: Number(r.started_at),
-      endedAt: num(r.ended_at),
-      outcome: str(r.outcome),
-      placeholderRef: str(r.placeholder_ref),
-      customerRef: str(r.customer_ref),
-    }));
-    const events = (db.prepare('SELECT * FROM events ORDER BY id').all() as Row[]).map((r) => {
-      let data: Record<string, unknown> = {};
-      try {
-        data = JSON.parse(String(r.data)) as Record<string, unknown>;
-      } catch {
-        // a row the daemon wrote badly is still an event; its data is simply unreadable
-      }
-      return { id: Number(r.id), type: String(r.type), at: Number(r.at), callbackId: str(r.callback_id), callId: str(r.call_id), data };
-    });
-    const calls = (db.prepare('SELECT * FROM calls').all() as Row[]).map((r) => ({
-      id: String(r.id),
-      number: str(r.number),
-      queue: str(r.queue),
-      enteredAt: Number(r.entered_at),
-      endedAt: num(r.ended_at),
-      result: String(r.result),
-      waitSeconds: num(r.wait_seconds),
-      lostDecision: str(r.lost_decision),
-    }));
-    return { callbacks, attempts, events, calls };
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * What still keeps the run from being over, from the daemon's side and the PBX's; empty when it
- * is quiet. Channels left in the application for an attempt that is over do not count: nothing
- * would ever end them (they are judged, not waited for).
- */
-export function pendingWork(file: string, horizonMs: number, channels: EndState['channels'], now = Date.now()): string[] {
-  let db: Database.Database;
-  try {
-    db = openReadOnly(file);
-  } catch {
-    return ['the database cannot be opened yet'];
-  }
-  try {
-    const count = (sql: string, ...params: unknown[]) => Number((db.prepare(sql).get(...params) as { n: number }).n);
-    const out: string[] = [];
-    const dialing = count("SELECT count(*) AS n FROM callbacks WHERE status = 'Dialing'");
-    const open = count('SELECT count(*) AS n FROM attempts WHERE ended_at IS NULL');
-    const due = count("SELECT count(*) AS n FROM callbacks WHERE status = 'Scheduled' AND due_at IS NOT NULL AND due_at <= ?", now + horizonMs);
-    if (dialing) out.push(`${dialing} Dialing`);
-    if (open) out.push(`${open} attempts under way`);
-    if (due) out.push(`${due} due within ${Math.round(horizonMs / 1000)} s`);
-    const ended = db.prepare('SELECT ended_at FROM attempts WHERE id = ?');
-    const busy = channels.filter((ch) => {
-      const attemptId = ch.appName === 'Stasis' ? attemptOfStasis(ch.appData) : null;
-      if (!attemptId) return true;
-      const row = ended.get(attemptId) as { ended_at: number | null } | undefined;
-      return row !== undefined && row.ended_at === null;
-    }).length;
-    if (busy) out.push(`${busy} channels up`);
-    return out;
-  } finally {
-    db.close();
-  }
 }

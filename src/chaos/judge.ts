@@ -158,6 +158,9 @@ function lostLostShift(r: StormRecords, rules: JudgeRules): Count {
   const merged = new Set(r.db.events.filter((e) => e.type === 'Merged' && e.callId).map((e) => e.callId as string));
   for (const c of r.callers) {
     if (c.abandonedAt === null || c.waitedMs === null || !c.number.startsWith('+')) continue;
+    // Hung up as an agent picked up (the PBX bridged them a moment later): the PBX, and so the
+    // daemon, saw an answered call, which is no lost call.
+    if (c.servedAt !== null) continue;
     const rule = rules.lostShift[c.queue];
     // QUEUEWAIT is whole seconds; a little margin keeps timer skew from deciding the case.
     if (!rule || c.waitedMs < rule.minWaitSeconds * 1000 + 200) continue;
@@ -289,8 +292,8 @@ function tally(values: readonly string[]): string {
 function totals(r: StormRecords): Array<[string, number | string]> {
   const customers = customerDials(r.originations);
   return [
-    ['kills', r.uptimes.filter((u) => u.endedBy === 'kill').length],
-    ['daemon runs', r.uptimes.length],
+    ['kills', [...r.uptimes, ...(r.otherUptimes ?? [])].filter((u) => u.endedBy === 'kill').length],
+    ['daemon runs', r.uptimes.length + (r.otherUptimes ?? []).length],
     ['calls placed', r.callers.length],
     ['callers by kind', tally(r.callers.map((c) => c.kind))],
     ['callers served by an agent', r.callers.filter((c) => c.servedAt !== null).length],

@@ -161,7 +161,10 @@ export interface StormRecords {
   conversations: ConversationRecord[];
   callers: CallerRecord[];
   manual: ManualRecord[];
+  /** When the daemon that watches queue calls and the CallBack node was up. */
   uptimes: Uptime[];
+  /** Runs of the other daemons (several daemons on one PostgreSQL): they only dial callbacks. */
+  otherUptimes?: Uptime[];
   unexpectedExits: number;
   /** Messages of the daemon's error-level log lines (informational: they point at the cause). */
   logErrors: string[];

@@ -3,6 +3,9 @@ import type { Verdict } from './judge';
 export interface ReportHeader {
   seed: number;
   kills: number;
+  /** How many daemons shared the PBX, and on which store. */
+  daemons: number;
+  store: 'sqlite' | 'postgres';
   seconds: number;
   dir: string;
   kept: boolean;
@@ -16,7 +19,7 @@ export interface ReportHeader {
  */
 export function renderReport(h: ReportHeader, verdict: Verdict, maxDetails = 8): string {
   const lines: string[] = [];
-  lines.push(`callbackd crash storm: seed ${h.seed}, ${h.kills} kills, ${h.seconds.toFixed(1)} s`);
+  lines.push(`callbackd crash storm: seed ${h.seed}, ${h.kills} kills, ${h.daemons} daemon${h.daemons === 1 ? '' : 's'} on ${h.store === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${h.seconds.toFixed(1)} s`);
   lines.push(`run directory: ${h.dir}${h.kept ? '' : ' (removed)'}`);
   lines.push(`settled: ${h.settled ? 'yes' : 'no'} (${h.settleNote})`);
   lines.push('');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { freshPostgresDatabase, postgresAvailable } from '../tools/private-postgres';
 import { randomSeed } from './random';
 import { runStorm } from './storm';
 
@@ -21,16 +22,25 @@ async function main(argv: string[]): Promise<number> {
     .option('--min-ms <ms>', 'shortest time the daemon runs between two kills', whole('--min-ms', 0), 300)
     .option('--max-ms <ms>', 'longest time the daemon runs between two kills', whole('--max-ms', 0), 2500)
     .option('--settle-s <s>', 'after the last restart, wait at most this long for quiet', whole('--settle-s', 1), 120)
-    .option('--db <dir>', "keep the run's directory (database, daemon.log, report.txt) here")
+    .option('--db <dir>', "keep the run's directory (database, daemon logs, report.txt) here")
+    .option('--daemons <n>', 'daemons sharing the PBX and one PostgreSQL database (more than 1 needs PostgreSQL)', whole('--daemons', 1), 1)
+    .option('--postgres', 'use PostgreSQL: a private cluster started for the run (Debian postgresql), unless --store-url names one')
+    .option('--store-url <url>', 'use this PostgreSQL database (it should be empty)')
     .option('--quiet', 'print only the report')
     // Exit 1 means "a judged count is not zero"; a bad command line must not look like that.
     .exitOverride()
     .parse(argv);
-  const o = program.opts<{ kills: number; seed?: number; minMs: number; maxMs: number; settleS: number; db?: string; quiet?: boolean }>();
+  const o = program.opts<{ kills: number; seed?: number; minMs: number; maxMs: number; settleS: number; db?: string; quiet?: boolean; daemons: number; postgres?: boolean; storeUrl?: string }>();
   if (o.maxMs < o.minMs) throw new InvalidArgumentError('--max-ms must not be below --min-ms');
+  let storeUrl = o.storeUrl;
+  if (!storeUrl && (o.postgres || o.daemons > 1)) {
+    const why = await postgresAvailable();
+    if (why) throw new Error(`PostgreSQL is needed (${o.daemons > 1 ? `${o.daemons} daemons share one database` : '--postgres'}) but ${why}; or give --store-url`);
+    storeUrl = (await freshPostgresDatabase()).url;
+  }
   const seed = o.seed ?? randomSeed();
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  if (!o.quiet) out(`crash storm: seed ${seed}, ${o.kills} kills every ${o.minMs}..${o.maxMs} ms`);
+  if (!o.quiet) out(`crash storm: seed ${seed}, ${o.kills} kills every ${o.minMs}..${o.maxMs} ms, ${o.daemons} daemon${o.daemons === 1 ? '' : 's'} on ${storeUrl ? 'PostgreSQL' : 'SQLite'}`);
   const result = await runStorm({
     kills: o.kills,
     seed,
@@ -38,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
     maxMs: o.maxMs,
     settleMs: o.settleS * 1000,
     dir: o.db,
+    daemons: o.daemons,
+    storeUrl,
     progress: o.quiet ? undefined : out,
   });
   if (!o.quiet) out('');

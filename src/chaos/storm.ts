@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AriSimulator } from '../asterisk/simulator';
-import { conversationRecords, endState, logErrors, originateRecords, pendingWork, readDb, Recorder } from './collect';
+import { conversationRecords, endState, logErrors, originateRecords, Recorder } from './collect';
+import { pendingWork, postgresDatabase, readDb, sqliteDatabase, type StormDatabase } from './database';
 import { judge, type Verdict } from './judge';
 import { Load } from './load';
 import { DaemonProcess, runCli } from './processes';
@@ -28,6 +29,14 @@ export interface StormOptions {
   /** Progress lines; silent when absent. */
   progress?: (line: string) => void;
   rules?: Partial<Omit<JudgeRules, 'lostShift'>>;
+  /**
+   * Daemons sharing the PBX (default 1). The first is the one the dialplan sends queue calls and
+   * the CallBack node to; the others dial callbacks beside it, each with its own ARI application.
+   * More than one needs `storeUrl`.
+   */
+  daemons?: number;
+  /** A PostgreSQL database for the daemons (empty: one SQLite file in the run's directory). */
+  storeUrl?: string;
 }
 
 export interface StormResult {
@@ -46,6 +55,14 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
     await sleep(10);
   }
   return true;
+}
+
+/** One daemon of the storm: its process, its application on the PBX and when it was up. */
+interface Slot {
+  name: string;
+  app: string;
+  process: DaemonProcess;
+  uptimes: Uptime[];
 }
 
 /**
@@ -67,47 +84,63 @@ export async function runStorm(opts: StormOptions): Promise<StormResult> {
   const team = staff(rng.fork('staff'));
   setUpPbx(sim, team);
   const recorder = new Recorder(sim);
-  const env = daemonEnv({ db: dbFile, ariUrl: url });
-  const daemon = new DaemonProcess(env, dir, path.join(dir, 'daemon.log'));
+  const count = opts.daemons ?? 1;
+  if (count > 1 && !opts.storeUrl) throw new Error('several daemons need a shared PostgreSQL database (storeUrl)');
+  const base = daemonEnv({ db: dbFile, ariUrl: url });
+  const storeEnv: Record<string, string> = opts.storeUrl ? { CALLBACKD_STORE: 'postgres', CALLBACKD_STORE_URL: opts.storeUrl } : {};
+  const env = { ...base, ...storeEnv };
+  const slots: Slot[] = Array.from({ length: count }, (_, n) => {
+    const name = count === 1 ? 'daemon' : `daemon-${n + 1}`;
+    const app = n === 0 ? 'callbackd' : `callbackd-${n + 1}`;
+    const log = path.join(dir, count === 1 ? 'daemon.log' : `${name}.log`);
+    return { name, app, process: new DaemonProcess({ ...env, CALLBACKD_ARI_APP: app }, dir, log), uptimes: [] };
+  });
+  const db: StormDatabase = opts.storeUrl ? await postgresDatabase(opts.storeUrl) : sqliteDatabase(dbFile);
   const load = new Load({ sim, rng: rng.fork('load'), numbers: new Numbers(rng.fork('numbers')), team, cli: (args) => runCli(args, env, dir), arrivalMs: opts.arrivalMs ?? [120, 450] });
 
-  const uptimes: Uptime[] = [];
-  const bringUp = async () => {
-    await daemon.start();
+  const bringUp = async (slot: Slot) => {
+    await slot.process.start();
     const readyAt = Date.now();
-    if (!(await until(() => sim.appConnected(), 10_000))) throw new Error('the daemon was ready but its application never connected');
-    uptimes.push({ readyAt, connectedAt: Date.now(), endedAt: null, endedBy: null });
+    if (!(await until(() => sim.appConnected(slot.app), 10_000))) throw new Error(`${slot.name} was ready but its application never connected`);
+    slot.uptimes.push({ readyAt, connectedAt: Date.now(), endedAt: null, endedBy: null });
   };
-  const current = () => uptimes[uptimes.length - 1];
-  const bringDown = async (signal: NodeJS.Signals) => {
-    current().endedAt = Date.now();
-    current().endedBy = signal === 'SIGKILL' ? 'kill' : 'stop';
-    await daemon.stop(signal);
-    await until(() => !sim.appConnected(), 5000);
+  const current = (slot: Slot) => slot.uptimes[slot.uptimes.length - 1];
+  const bringDown = async (slot: Slot, signal: NodeJS.Signals) => {
+    const up = current(slot);
+    if (up && up.endedAt === null) {
+      up.endedAt = Date.now();
+      up.endedBy = signal === 'SIGKILL' ? 'kill' : 'stop';
+    }
+    await slot.process.stop(signal);
+    await until(() => !sim.appConnected(slot.app), 5000);
   };
+  // Of several daemons, every fifth kill keeps one down past its lease, so another takes its calls over.
+  const leaseMs = Number(base.CALLBACKD_SCHEDULER_LEASE_SECONDS) * 1000;
 
   let kills = 0;
   let settled = false;
   let settleNote = '';
   let records: StormRecords;
   try {
-    await bringUp();
+    for (const slot of slots) await bringUp(slot);
     load.start();
     for (let i = 1; i <= opts.kills; i++) {
       const upMs = stormRng.int(opts.minMs, opts.maxMs);
       await sleep(upMs);
-      if (!daemon.running) {
+      const slot = slots[stormRng.int(0, slots.length - 1)] as Slot;
+      if (!slot.process.running) {
         // It died by itself (counted as an unexpected exit); its uptime ended then.
-        current().endedAt = daemon.unexpectedExits[daemon.unexpectedExits.length - 1]?.at ?? Date.now();
-        current().endedBy = 'exit';
+        current(slot).endedAt = slot.process.unexpectedExits[slot.process.unexpectedExits.length - 1]?.at ?? Date.now();
+        current(slot).endedBy = 'exit';
       } else {
-        await bringDown('SIGKILL');
+        await bringDown(slot, 'SIGKILL');
       }
       kills++;
-      const downMs = stormRng.int(100, Math.max(100, Math.min(1500, opts.maxMs)));
+      const takeover = slots.length > 1 && i % 5 === 0;
+      const downMs = takeover ? leaseMs + stormRng.int(1000, 3000) : stormRng.int(100, Math.max(100, Math.min(1500, opts.maxMs)));
       await sleep(downMs);
-      await bringUp();
-      say(`kill ${i}/${opts.kills} at ${((Date.now() - started) / 1000).toFixed(1)} s: up ${upMs} ms, down ${downMs} ms, ${load.busy} callers on the line`);
+      await bringUp(slot);
+      say(`kill ${i}/${opts.kills} at ${((Date.now() - started) / 1000).toFixed(1)} s: ${slots.length > 1 ? `${slot.name} ` : ''}up ${upMs} ms, down ${downMs} ms${takeover ? ' (past its lease)' : ''}, ${load.busy} callers on the line`);
     }
 
     load.stopArrivals();
@@ -118,9 +151,9 @@ export async function runStorm(opts: StormOptions): Promise<StormResult> {
     let waiting: string[] = [];
     let quietSince: number | null = null;
     for (;;) {
-      waiting = pendingWork(dbFile, horizonMs, endState(sim, QUEUES).channels);
+      waiting = await pendingWork(db, horizonMs, endState(sim, QUEUES).channels);
       if (load.busy > 0) waiting.push(`${load.busy} callers on the line`);
-      if (!daemon.running) waiting.push('the daemon is not running');
+      for (const slot of slots) if (!slot.process.running) waiting.push(`${slot.name} is not running`);
       // Quiet for a moment, not an instant: a reconcile may still be tidying up after the restart.
       quietSince = waiting.length === 0 ? (quietSince ?? Date.now()) : null;
       if (quietSince !== null && Date.now() - quietSince >= 3000) {
@@ -135,34 +168,40 @@ export async function runStorm(opts: StormOptions): Promise<StormResult> {
 
     const end = endState(sim, QUEUES);
     await load.drainCli();
-    if (daemon.running) await bringDown('SIGTERM');
+    for (const slot of slots) if (slot.process.running) await bringDown(slot, 'SIGTERM');
     load.dispose();
+    const [observer, ...helpers] = slots as [Slot, ...Slot[]];
     records = {
       originations: originateRecords(sim),
       bridgeEntries: recorder.bridgeEntries,
       conversations: conversationRecords(sim),
       callers: load.callers.map((c) => ({ ...c, stasis: recorder.staysOf(c.callId), heard: recorder.heardBy(c.callId) })),
       manual: load.manual,
-      uptimes,
+      // Queue calls and the CallBack node reach the first daemon only: its uptimes say when they were watched.
+      uptimes: observer.uptimes,
+      otherUptimes: helpers.flatMap((h) => h.uptimes),
       // The final SIGTERM is the storm's own doing; so is every SIGKILL.
-      unexpectedExits: daemon.unexpectedExits.length,
+      unexpectedExits: slots.reduce((n, slot) => n + slot.process.unexpectedExits.length, 0),
       logErrors: [],
-      db: readDb(dbFile),
+      db: await readDb(db),
       end,
     };
   } finally {
     load.dispose();
     recorder.detach();
-    await daemon.stop('SIGKILL');
-    await daemon.close();
+    for (const slot of slots) {
+      await slot.process.stop('SIGKILL');
+      await slot.process.close();
+    }
+    await db.close();
     await sim.stop();
   }
-  records.logErrors = logErrors(path.join(dir, 'daemon.log'));
+  records.logErrors = slots.flatMap((slot) => logErrors(path.join(dir, count === 1 ? 'daemon.log' : `${slot.name}.log`)).map((e) => (count === 1 ? e : `${slot.name}: ${e}`)));
 
   const rules: JudgeRules = { ...DEFAULT_RULES, ...opts.rules, lostShift: lostShiftQueues() };
   const verdict = judge(records, rules);
   const kept = !!opts.dir || verdict.failed;
-  const header = { seed: opts.seed, kills, seconds: (Date.now() - started) / 1000, dir, kept, settled, settleNote };
+  const header = { seed: opts.seed, kills, daemons: count, store: (opts.storeUrl ? 'postgres' : 'sqlite') as 'sqlite' | 'postgres', seconds: (Date.now() - started) / 1000, dir, kept, settled, settleNote };
   if (kept) {
     fs.writeFileSync(path.join(dir, 'report.txt'), renderReport(header, verdict, Number.POSITIVE_INFINITY) + '\n');
     fs.writeFileSync(path.join(dir, 'records.json'), JSON.stringify(records, null, 1));

@@ -22,12 +22,12 @@ function globals(command: Command): GlobalOptions {
   return command.optsWithGlobals() as GlobalOptions;
 }
 
-function withContext<T>(config: Config, create: boolean, fn: (ctx: CommandContext) => T): T {
-  const ctx = openContext(config, { create });
+async function withContext<T>(config: Config, create: boolean, fn: (ctx: CommandContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(config, { create });
   try {
-    return fn(ctx);
+    return await fn(ctx);
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 
@@ -252,7 +252,7 @@ export function registerCallbackCommands(program: Command): void {
     .option('--limit <n>', `at most this many, 1 to ${MAX_LIMIT}`, '50')
     .option('--cursor <cursor>', 'continue after a previous page')
     .option('--json', 'print JSON')
-    .action(function (this: Command, opts: { status?: string; number?: string; queue?: string; limit: string; cursor?: string; json?: boolean }) {
+    .action(async function (this: Command, opts: { status?: string; number?: string; queue?: string; limit: string; cursor?: string; json?: boolean }) {
       const config = loadConfigFor(globals(this));
       const filter = {
         status: opts.status === undefined ? undefined : parseStatus(opts.status),
@@ -261,8 +261,8 @@ export function registerCallbackCommands(program: Command): void {
         limit: parseLimit(opts.limit),
         cursor: opts.cursor,
       };
-      withContext(config, false, ({ store }) => {
-        const page = store.list(filter);
+      await withContext(config, false, async ({ store }) => {
+        const page = await store.list(filter);
         print(!!opts.json, { items: page.items.map(callbackJson), nextCursor: page.nextCursor }, () => {
           const text = table(['id', 'status', 'number', 'queue', 'due', 'attempts', 'mechanism', 'created'], callbackRows(page.items));
           return page.nextCursor ? `${text}\n(more: --cursor ${page.nextCursor})` : text;
@@ -274,17 +274,17 @@ export function registerCallbackCommands(program: Command): void {
     .command('show <id>')
     .description('one callback with its attempts and events')
     .option('--json', 'print JSON')
-    .action(function (this: Command, id: string, opts: { json?: boolean }) {
+    .action(async function (this: Command, id: string, opts: { json?: boolean }) {
       const config = loadConfigFor(globals(this));
-      withContext(config, false, ({ callbacks, store }) => {
+      await withContext(config, false, async ({ callbacks, store }) => {
         let callback: Callback;
         try {
-          callback = callbacks.get(id);
+          callback = await callbacks.get(id);
         } catch (err) {
           throw notFound(err, id);
         }
-        const attempts = store.attemptsOf(id);
-        const events = store.eventsOf(id);
+        const attempts = await store.attemptsOf(id);
+        const events = await store.eventsOf(id);
         print(!!opts.json, { ...callbackJson(callback), attemptHistory: attempts.map(attemptJson), events: events.map(eventJson) }, () => describe(callback, attempts, events));
       });
     });
@@ -300,17 +300,17 @@ export function registerCallbackCommands(program: Command): void {
     .option('--related-call-id <id>', 'the call this follows up')
     .option('--lost-call-event', 'record a LostCall event with the Shifted reference (Neglected applies)')
     .option('--json', 'print JSON')
-    .action(function (this: Command, opts: { number: string; queue: string; delayMinutes?: string; due?: string; note?: string; relatedCallId?: string; lostCallEvent?: boolean; json?: boolean }) {
+    .action(async function (this: Command, opts: { number: string; queue: string; delayMinutes?: string; due?: string; note?: string; relatedCallId?: string; lostCallEvent?: boolean; json?: boolean }) {
       const config = loadConfigFor(globals(this));
       const timing = parseTiming(opts, Date.now());
       const rule = manualRule(config, opts.queue, (text) => {
         if (!opts.json) process.stderr.write(`callbackd: note: ${text}\n`);
       });
       checkNumber(opts.number, config, rule);
-      withContext(config, true, ({ callbacks }) => {
-        let result: ReturnType<typeof callbacks.request>;
+      await withContext(config, true, async ({ callbacks }) => {
+        let result: Awaited<ReturnType<typeof callbacks.request>>;
         try {
-          result = callbacks.request({
+          result = await callbacks.request({
             number: opts.number,
             queue: opts.queue,
             mechanism: 'manual',
@@ -339,12 +339,12 @@ export function registerCallbackCommands(program: Command): void {
     .description('cancel a Scheduled callback')
     .option('--reason <text>', 'why', 'cancelled from the command line')
     .option('--json', 'print JSON')
-    .action(function (this: Command, id: string, opts: { reason: string; json?: boolean }) {
+    .action(async function (this: Command, id: string, opts: { reason: string; json?: boolean }) {
       const config = loadConfigFor(globals(this));
-      withContext(config, false, ({ callbacks }) => {
+      await withContext(config, false, async ({ callbacks }) => {
         let callback: Callback;
         try {
-          callback = callbacks.cancel(id, 'cli', opts.reason);
+          callback = await callbacks.cancel(id, 'cli', opts.reason);
         } catch (err) {
           throw notFound(err, id);
         }

@@ -3,8 +3,9 @@ import type { Config } from '../config/types';
 import { systemClock } from '../domain/clock';
 import { Callbacks } from '../engine/callbacks';
 import { createLogger, type Logger } from '../log';
-import { DatabaseFileError, migrate, openDatabase, type Db } from '../store/database';
-import { SqliteStore } from '../store/sqlite-store';
+import type { CallbackStore } from '../domain/store';
+import { DatabaseFileError, openDatabase, type Db } from '../store/database';
+import { openStore } from '../store/open';
 
 export interface GlobalOptions {
   config?: string;
@@ -14,9 +15,9 @@ export interface GlobalOptions {
 export interface CommandContext {
   config: Config;
   logger: Logger;
-  store: SqliteStore;
+  store: CallbackStore;
   callbacks: Callbacks;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
@@ -72,21 +73,23 @@ export function openDatabaseFor(file: string, create: boolean): Db {
   }
 }
 
+/** openStore for the commands: problems with a SQLite file come out as CliError naming the key. */
+export async function openStoreFor(config: Config, create: boolean): Promise<CallbackStore> {
+  try {
+    return await openStore(config, { create });
+  } catch (err) {
+    throw err instanceof DatabaseFileError ? databaseError(err) : err;
+  }
+}
+
 /**
  * Commands other than `run` log to stderr at warn level, so their stdout stays the table or the
  * JSON the user asked for. `create: false` (list, show, cancel) refuses to make a new database:
  * an empty one made by mistake (another working directory, a typo in db) would hide the real one.
+ * What a command writes reaches a running daemon at once (the store announces it).
  */
-export function openContext(config: Config, { create }: { create: boolean }): CommandContext {
-  const db = openDatabaseFor(config.db, create);
-  let store: SqliteStore;
-  try {
-    migrate(db);
-    store = new SqliteStore(db);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+export async function openContext(config: Config, { create }: { create: boolean }): Promise<CommandContext> {
+  const store = await openStoreFor(config, create);
   const logger = createLogger({ ...config.log, level: 'warn', file: '' }, { stream: process.stderr });
   const callbacks = new Callbacks(store, config, systemClock, logger);
   return { config, logger, store, callbacks, close: () => store.close() };

@@ -7,7 +7,7 @@ import { loadConfigWithSource } from '../config/load';
 import { closeLogger, createLogger, logConfiguration, type Logger } from '../log';
 import { createGateway } from '../pbx/create-gateway';
 import { DatabaseFileError, migrate, openDatabase } from '../store/database';
-import { databaseError, loadConfigFor, openDatabaseFor, type GlobalOptions } from './context';
+import { databaseError, loadConfigFor, openDatabaseFor, openStoreFor, type GlobalOptions } from './context';
 
 /** Exit status after an uncaught exception: sysexits' EX_SOFTWARE (78, EX_CONFIG, is a bad configuration). */
 export const EXIT_UNCAUGHT = 70;
@@ -85,7 +85,7 @@ export function registerDaemonCommands(program: Command): void {
       logConfiguration(logger, config, { file });
       let running: Daemon;
       try {
-        const daemon = new Daemon({ config, logger, gateway: createGateway(config, logger) });
+        const daemon = await Daemon.open({ config, logger, gateway: createGateway(config, logger) });
         await daemon.start();
         running = daemon;
       } catch (err) {
@@ -140,8 +140,15 @@ export function registerDaemonCommands(program: Command): void {
   program
     .command('migrate')
     .description('create or upgrade the database, then exit')
-    .action(function (this: Command) {
+    .action(async function (this: Command) {
       const config = loadConfigFor(this.optsWithGlobals() as GlobalOptions);
+      if (config.store === 'postgres') {
+        // Opening migrates, under a lock, so daemons starting at the same time migrate once.
+        const store = await openStoreFor(config, true);
+        process.stdout.write(`${store.location} is up to date\n`);
+        await store.close();
+        return;
+      }
       const db = openDatabaseFor(config.db, true);
       try {
         const applied = migrate(db);

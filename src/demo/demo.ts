@@ -49,7 +49,7 @@ export interface DemoRun {
   /** Callers waiting in each queue (placeholders not counted), sampled every demo second. */
   waitingSamples: Array<Record<DemoQueue, number>>;
   /** The counts on screen, from the database; null once the demo stopped. */
-  snapshot(): Snapshot | null;
+  snapshot(): Promise<Snapshot | null>;
   /** The last snapshot taken before the daemon stopped. */
   finalSnapshot: Snapshot | null;
   /** Resolves when the demo has stopped (the log flushed). */
@@ -128,7 +128,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
     config = demoConfig({ url, db: dbFile, logFile });
     logger = createLogger(config.log);
     gateway = createGateway(config, logger, time.clock) as PbxGateway;
-    daemon = new Daemon({ config, logger, gateway, clock: time.clock, timers: time.timers });
+    daemon = await Daemon.open({ config, logger, gateway, clock: time.clock, timers: time.timers });
     await daemon.start();
     await sim.waitForApp();
   } catch (err) {
@@ -155,7 +155,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
   const waitingSamples: DemoRun['waitingSamples'] = [];
   let stopped = false;
   let finalSnapshot: Snapshot | null = null;
-  const snapshot = () => (stopped ? null : takeSnapshot(daemon.store, traffic, sim, team));
+  const snapshot = async () => (stopped ? null : takeSnapshot(daemon.store, traffic, sim, team));
   const input = (snap: Snapshot): SummaryInput => ({
     elapsedSeconds: time.elapsedSeconds(),
     runSeconds: opts.seconds,
@@ -168,8 +168,8 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
     problems: traffic.problems,
     timescale: time.factor,
   });
-  const draw = () => {
-    const snap = snapshot();
+  const draw = async () => {
+    const snap = await snapshot();
     if (!snap) return;
     const text = renderSummary(input(snap));
     // Home, each line cleared to its end, then the rest of the screen: no flicker.
@@ -177,10 +177,11 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
   };
   if (live) opts.out.write('\x1b[2J');
   else opts.out.write(`callbackd demo: the daemon against a simulated Asterisk; a line every 10 s (a terminal shows the live screen)\nlog: ${logFile}\n`);
-  const screen = setInterval(live ? draw : () => {
-    const snap = snapshot();
+  const line = async () => {
+    const snap = await snapshot();
     if (snap) opts.out.write(`${summaryLine(input(snap))}\n`);
-  }, live ? 1000 : 10_000);
+  };
+  const screen = setInterval(() => void (live ? draw() : line()).catch(() => undefined), live ? 1000 : 10_000);
   const sampler = setInterval(() => {
     if (stopped) return;
     waitingSamples.push(Object.fromEntries(QUEUES.map((q) => [q, sim.queueEntries(q).filter((e) => e.placeholderFor === null).length])) as Record<DemoQueue, number>);
@@ -196,12 +197,14 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
     clearInterval(sampler);
     clearTimeout(limit);
     traffic.stop();
-    finalSnapshot = takeSnapshot(daemon.store, traffic, sim, team);
-    const last = renderSummary(input(finalSnapshot));
-    opts.out.write(live ? `\x1b[H${last.split('\n').map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J` : `\n${last}\n`);
     stopped = true;
-    daemon
-      .stop()
+    takeSnapshot(daemon.store, traffic, sim, team)
+      .then((snap) => {
+        finalSnapshot = snap;
+        const last = renderSummary(input(snap));
+        opts.out.write(live ? `\x1b[H${last.split('\n').map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J` : `\n${last}\n`);
+      })
+      .then(() => daemon.stop())
       .then(() => sim.stop())
       .catch((err: unknown) => opts.out.write(`the demo did not stop cleanly: ${(err as Error).message}\n`))
       .then(() => {

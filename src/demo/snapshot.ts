@@ -1,6 +1,6 @@
 import type { AriSimulator, QueueEntryInfo } from '../asterisk/simulator';
 import { OUTCOMES, STATUSES, type Callback, type DialMode, type Outcome, type Status } from '../domain/types';
-import type { SqliteStore } from '../store/sqlite-store';
+import type { CallbackStore } from '../domain/store';
 import { QUEUES, type DemoQueue, type Staff } from './scenario';
 import type { Traffic } from './traffic';
 
@@ -50,11 +50,11 @@ function zero<K extends string>(keys: readonly K[]): Record<K, number> {
   return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 }
 
-function allCallbacks(store: SqliteStore): Callback[] {
+async function allCallbacks(store: CallbackStore): Promise<Callback[]> {
   const out: Callback[] = [];
   let cursor: string | undefined;
   do {
-    const page = store.list({ limit: 1000, cursor });
+    const page = await store.list({ limit: 1000, cursor });
     out.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -62,10 +62,10 @@ function allCallbacks(store: SqliteStore): Callback[] {
 }
 
 /** A held place (delay 0, the caller pressed 1 in a queue) or a booking for later in the IVR: the origin call says which. */
-function birthOf(store: SqliteStore, c: Callback): Birth {
+async function birthOf(store: CallbackStore, c: Callback): Promise<Birth> {
   switch (c.mechanism) {
     case 'IvrCallBack':
-      return c.originCallId !== null && store.getCall(c.originCallId) !== null ? 'heldPlace' : 'ivrLater';
+      return c.originCallId !== null && (await store.getCall(c.originCallId)) !== null ? 'heldPlace' : 'ivrLater';
     case 'LostShift':
       return 'lostShift';
     case 'manual':
@@ -76,13 +76,13 @@ function birthOf(store: SqliteStore, c: Callback): Birth {
 }
 
 /** Everything the screen and the tests show, read from callbackd's database (and the simulator for who is in the queue now). */
-export function takeSnapshot(store: SqliteStore, traffic: Traffic, sim: AriSimulator, team: Staff): Snapshot {
+export async function takeSnapshot(store: CallbackStore, traffic: Traffic, sim: AriSimulator, team: Staff): Promise<Snapshot> {
   const calls = {} as Record<DemoQueue, QueueCounts>;
   for (const queue of QUEUES) {
     const counts: QueueCounts = { placed: 0, entering: 0, served: 0, gaveUp: 0, pressedOne: 0, waiting: 0, other: 0 };
     for (const id of traffic.queueCalls[queue]) {
       counts.placed++;
-      const call = store.getCall(id);
+      const call = await store.getCall(id);
       if (!call) counts.entering++;
       else if (call.result === 'served') counts.served++;
       else if (call.result === 'abandoned') counts.gaveUp++;
@@ -101,14 +101,14 @@ export function takeSnapshot(store: SqliteStore, traffic: Traffic, sim: AriSimul
   const byMode: Record<DialMode, number> = { 'agent-first': 0, 'customer-first': 0 };
   let ended = 0;
   let underWay = 0;
-  const callbacks = allCallbacks(store);
+  const callbacks = await allCallbacks(store);
   for (const c of callbacks) {
     byStatus[c.status]++;
-    const birth = birthOf(store, c);
+    const birth = await birthOf(store, c);
     byBirth[birth]++;
     statusByBirth[birth][c.status] = (statusByBirth[birth][c.status] ?? 0) + 1;
     byQueue[c.queue] = (byQueue[c.queue] ?? 0) + 1;
-    for (const a of store.attemptsOf(c.id)) {
+    for (const a of await store.attemptsOf(c.id)) {
       byMode[a.mode]++;
       if (a.outcome === null) underWay++;
       else {
@@ -121,18 +121,19 @@ export function takeSnapshot(store: SqliteStore, traffic: Traffic, sim: AriSimul
   const queues = {} as Snapshot['queues'];
   const agents = {} as Snapshot['agents'];
   // A called-back customer in a queue (customer-first) is the channel the dialer named cbcu-<attempt id>.
-  const customerOf = (channelId: string): string | null => {
-    const attempt = channelId.startsWith('cbcu-') ? store.getAttempt(channelId.slice('cbcu-'.length)) : null;
-    return attempt ? `callback ${attempt.callbackId.slice(0, 8)}…` : null;
-  };
+  const conversations = sim.conversations().filter((c) => c.endedAt === null);
+  const entriesOf = Object.fromEntries(QUEUES.map((queue) => [queue, sim.queueEntries(queue)])) as Record<DemoQueue, ReturnType<AriSimulator['queueEntries']>>;
+  const customers = new Map<string, string>();
+  for (const channelId of [...conversations.map((c) => c.channelId), ...QUEUES.flatMap((q) => entriesOf[q].map((e) => e.channelId))]) {
+    const attempt = channelId.startsWith('cbcu-') ? await store.getAttempt(channelId.slice('cbcu-'.length)) : null;
+    if (attempt) customers.set(channelId, `callback ${attempt.callbackId.slice(0, 8)}…`);
+  }
+  const customerOf = (channelId: string): string | null => customers.get(channelId) ?? null;
   const talking = new Map(
-    sim
-      .conversations()
-      .filter((c) => c.endedAt === null)
-      .map((c) => [`${c.queue}/${c.member}`, c.placeholderFor ? `callback ${c.placeholderFor.slice(0, 8)}…` : (customerOf(c.channelId) ?? c.number)]),
+    conversations.map((c) => [`${c.queue}/${c.member}`, c.placeholderFor ? `callback ${c.placeholderFor.slice(0, 8)}…` : (customerOf(c.channelId) ?? c.number)]),
   );
   for (const queue of QUEUES) {
-    const entries = sim.queueEntries(queue).map((e) => ({ ...e, customerOf: customerOf(e.channelId) }));
+    const entries = entriesOf[queue].map((e) => ({ ...e, customerOf: customerOf(e.channelId) }));
     const heldPlaces = entries.filter((e) => e.placeholderFor !== null).length;
     const customers = entries.filter((e) => e.customerOf !== null).length;
     queues[queue] = { entries, heldPlaces, customers, callers: entries.length - heldPlaces - customers };
@@ -145,7 +146,7 @@ export function takeSnapshot(store: SqliteStore, traffic: Traffic, sim: AriSimul
   return {
     calls,
     ivrDirect: { placed: traffic.ivrCalls.length },
-    callbacks: { total: callbacks.length, byStatus, storeCount: store.countByStatus(), byBirth, byQueue, statusByBirth },
+    callbacks: { total: callbacks.length, byStatus, storeCount: await store.countByStatus(), byBirth, byQueue, statusByBirth },
     attempts: { ended, underWay, byOutcome, byMode },
     queues,
     agents,

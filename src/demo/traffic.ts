@@ -141,9 +141,9 @@ export class Traffic {
   }
 
   /** A supervisor asks for a callback, through the same service `callbackd create` uses. */
-  requestManual(queue: DemoQueue, number: string, delayMinutes: number, note: string): string | null {
+  async requestManual(queue: DemoQueue, number: string, delayMinutes: number, note: string): Promise<string | null> {
     try {
-      const { callback } = this.deps.callbacks.request({ number, queue, mechanism: 'manual', delayMinutes, note, by: 'supervisor (demo)', birthEvent: 'Created', shifted: false });
+      const { callback } = await this.deps.callbacks.request({ number, queue, mechanism: 'manual', delayMinutes, note, by: 'supervisor (demo)', birthEvent: 'Created', shifted: false });
       this.manual.push(callback.id);
       return callback.id;
     } catch (err) {
@@ -193,33 +193,34 @@ export class Traffic {
     at(6, () => {
       const number = fresh();
       this.phone(number, { outcome: 'answer', afterMs: TIMING.customerAnswerMs, digitsAfterAnswer: '1', digitsDelayMs: TIMING.customerKeyMs, talkMs: 3000, times: 1 });
-      this.requestManual(SALES, number, 0, 'quote follow-up (will hang up while queued)');
+      void this.requestManual(SALES, number, 0, 'quote follow-up (will hang up while queued)');
     });
     at(8, () => {
       const number = fresh();
       this.noAnswer(number);
-      this.requestManual(SUPPORT, number, 0, 'asked by email to be called');
+      void this.requestManual(SUPPORT, number, 0, 'asked by email to be called');
     });
     at(16, () => {
       const number = fresh();
       this.phone(number, { outcome: 'answer', afterMs: TIMING.customerAnswerMs, digitsAfterAnswer: '2', digitsDelayMs: TIMING.customerKeyMs, times: 1 });
-      this.requestManual(SALES, number, 0, 'order question (will press 2)');
+      void this.requestManual(SALES, number, 0, 'order question (will press 2)');
     });
     at(18, () => {
-      const id = this.requestManual(SUPPORT, fresh(), 5, 'call back in 5 minutes');
-      if (id) this.later(22, () => this.cancelManual(id));
+      void this.requestManual(SUPPORT, fresh(), 5, 'call back in 5 minutes').then((id) => {
+        if (id) this.later(22, () => void this.cancelManual(id));
+      });
     });
     at(20, () => {
       const number = fresh();
       this.busy(number, 1);
-      this.requestManual(SUPPORT, number, 0, 'invoice question');
+      void this.requestManual(SUPPORT, number, 0, 'invoice question');
     });
     at(ROUND_SECONDS, () => this.round(n + 1));
   }
 
-  private cancelManual(id: string): void {
+  private async cancelManual(id: string): Promise<void> {
     try {
-      this.deps.callbacks.cancel(id, 'supervisor (demo)', 'the customer wrote that the call is no longer needed');
+      await this.deps.callbacks.cancel(id, 'supervisor (demo)', 'the customer wrote that the call is no longer needed');
     } catch (err) {
       this.problems.push(`could not cancel ${id}: ${(err as Error).message}`);
     }

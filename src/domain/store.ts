@@ -28,6 +28,7 @@ export interface CallbackChange {
   set?: Partial<
     Pick<Callback, 'dueAt' | 'expiresAt' | 'number' | 'form' | 'note' | 'queuePosition' | 'claimOwner' | 'claimUntil' | 'attempts' | 'shifted'>
   >;
+  /** The attempt starts owned by `owner` with a lease until `leaseUntil`; `counted` says whether it takes a concurrency slot. */
   startAttempt?: Omit<Attempt, 'endedAt' | 'outcome' | 'detail'>;
   endAttempt?: { id: string; outcome: Outcome; detail?: string | null };
   /** Set references on an open attempt (for example the customer channel id before dialling). */
@@ -51,63 +52,184 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Everything the engine needs from storage. The SQLite store implements it; nothing else does I/O. */
+export type StoreKind = 'sqlite' | 'postgres';
+
+export type CreateResult = { callback: Callback; merged: boolean };
+
+/**
+ * What a daemon asks for when it claims: the earliest due callback of its PBX whose queue has a
+ * free slot. Slots are counted in the database (open counted attempts and outstanding claims of
+ * that PBX, whoever holds them), inside the claim's own transaction, so several daemons sharing
+ * one PBX never exceed its limits together.
+ */
+export interface ClaimRequest {
+  owner: string;
+  pbx: string;
+  now: number;
+  leaseMs: number;
+  /** All counted attempts and claims of this PBX together. */
+  maxConcurrent: number;
+  /** Limits of single queues; a queue not named takes the limit under '*', or has none of its own. */
+  queueLimits: Readonly<Record<string, number>>;
+}
+
+export interface ClaimResult {
+  callback: Callback | null;
+  /** Slots free before this claim (0 or less: nothing was claimed). */
+  free: number;
+  /** Queues at their own limit, left out of the claim. */
+  fullQueues: string[];
+}
+
+/** A running daemon, as it registers in the store. */
+export interface Seat {
+  /**
+   * The daemon's stable identity: the same after a restart (its PBX name and its application on
+   * that PBX), so a restarted daemon finds its own attempts and claims at once. Two live daemons
+   * never share one: `join` refuses the second.
+   */
+  owner: string;
+  host: string;
+  pid: number;
+  /** The PBX it serves. */
+  pbx: string;
+}
+
+export interface HeldSeat extends Seat {
+  heartbeatAt: number;
+}
+
+/**
+ * SQLite admits one daemon per file; PostgreSQL admits many, one per owner. A refusal names the
+ * live holder. A holder is gone when its heartbeat is older than `staleMs`, or, on the same host,
+ * when `alive` says its process is.
+ */
+export type JoinResult = { ok: true } | { ok: false; holder: HeldSeat };
+
+export interface AttemptFilter {
+  pbx?: string;
+  owner?: string;
+}
+
+/**
+ * Everything the engine needs from storage, asynchronous so one interface fits an embedded file
+ * and a shared server. Two backends implement it (SQLite, PostgreSQL); nothing else speaks SQL.
+ * Lifecycle checks happen before a change reaches the store (the domain's transition table);
+ * the store writes the change only if the callback still is what the change was computed from.
+ */
 export interface CallbackStore {
+  readonly kind: StoreKind;
+  /** Where it lives, for logs (a file path, or a URL with its password masked). */
+  readonly location: string;
+
   /**
    * Insert `callback` as Scheduled with its events, unless a callback for the same number and
    * queue is already pending (Scheduled or Dialing): then nothing is inserted, `merge` is called
    * with the pending one, and its returned change is committed instead, in the same transaction.
    */
-  createOrMerge(
-    callback: NewCallback,
-    events: NewEvent[],
-    merge: (existing: Callback) => CallbackChange,
-  ): { callback: Callback; merged: boolean };
-  get(id: string): Callback | null;
-  list(filter: ListFilter): Page<Callback>;
+  createOrMerge(callback: NewCallback, events: NewEvent[], merge: (existing: Callback) => CallbackChange): Promise<CreateResult>;
+  /** Many createOrMerge in one transaction: all or nothing, and far cheaper than one by one. */
+  createMany(items: readonly { callback: NewCallback; events: NewEvent[] }[], merge: (existing: Callback) => CallbackChange): Promise<CreateResult[]>;
+  get(id: string): Promise<Callback | null>;
+  list(filter: ListFilter): Promise<Page<Callback>>;
   /** The pending (Scheduled or Dialing) callback for this number and queue, if any. */
-  pendingFor(number: string, queue: string): Callback | null;
-  countPending(queue: string): number;
+  pendingFor(number: string, queue: string): Promise<Callback | null>;
+  countPending(queue: string): Promise<number>;
+  /** How many callbacks stand in each status (a full scan: status displays, not hot paths). */
+  countByStatus(): Promise<Partial<Record<Status, number>>>;
   /** Scheduled callbacks for `number` with shifted = true (Neglected candidates). */
-  scheduledShiftedFor(number: string): Callback[];
-  commit(change: CallbackChange): Callback;
+  scheduledShiftedFor(number: string): Promise<Callback[]>;
+  commit(change: CallbackChange): Promise<Callback>;
+
+  /** Claim the earliest due, unclaimed, Scheduled callback of the request's PBX that fits its limits. Exactly one claimer wins. */
+  claimNextDue(request: ClaimRequest): Promise<ClaimResult>;
+  /** Drop a claim without other changes (for example when the PBX is down). */
+  releaseClaim(id: string, owner: string): Promise<void>;
+  /** Free claims whose lease ended (their owner crashed or stalled). Returns how many. */
+  releaseExpiredClaims(now: number): Promise<number>;
+  /**
+   * Called by a daemon as it starts: free the claims `owner` itself holds (they can only be its
+   * previous incarnation's: an owner is a daemon's stable identity, see Seat) and those of owners
+   * that are gone (no seat with a heartbeat within `staleMs`). Returns how many.
+   */
+  releaseOrphanedClaims(owner: string, now: number, staleMs: number): Promise<number>;
+  /** Earliest dueAt among unclaimed Scheduled callbacks of `pbx` (of queues not in `skipQueues`), or null. */
+  nextDueAt(pbx: string, skipQueues?: readonly string[]): Promise<number | null>;
+  /** Scheduled callbacks whose expiresAt <= now. */
+  dueForExpiry(now: number, limit: number): Promise<Callback[]>;
 
   /**
-   * Claim the earliest due (dueAt <= now), unclaimed, Scheduled callback whose queue is not in
-   * `skipQueues`: set claimOwner = owner and claimUntil = now + leaseMs. Exactly one claimer wins.
+   * The open attempts of `pbx` this daemon answers for: its own, and those whose owner's lease
+   * lapsed (the owner died), which it takes over. Every one returned is owned by `owner` with a
+   * lease until now + leaseMs; two daemons never both get the same attempt.
    */
-  claimNextDue(owner: string, now: number, leaseMs: number, skipQueues?: readonly string[]): Callback | null;
-  /** Drop a claim without other changes (for example when the PBX is down). */
-  releaseClaim(id: string, owner: string): void;
-  /** Free claims whose lease ended (their owner crashed or stalled). Returns how many. */
-  releaseExpiredClaims(now: number): number;
-  /** Free every claim not held by `owner` (a restarted daemon recovering its predecessor's work). */
-  releaseClaimsNotOwnedBy(owner: string): number;
-  /** Earliest dueAt among unclaimed Scheduled callbacks (of queues not in `skipQueues`), or null. */
-  nextDueAt(skipQueues?: readonly string[]): number | null;
-  /** Scheduled callbacks whose expiresAt <= now. */
-  dueForExpiry(now: number, limit: number): Callback[];
+  adoptAttempts(owner: string, pbx: string, now: number, leaseMs: number): Promise<Attempt[]>;
+  /** Extend the lease of every open attempt `owner` holds. Returns how many. */
+  renewAttemptLeases(owner: string, until: number): Promise<number>;
+  openAttempts(filter?: AttemptFilter): Promise<Attempt[]>;
+  /** Scheduled callbacks of `pbx` holding a caller's place (no due time) with no open attempt: their placeholder is missing. */
+  heldPlacesWithoutPlaceholder(pbx: string): Promise<Callback[]>;
+  attemptsOf(callbackId: string): Promise<Attempt[]>;
+  getAttempt(id: string): Promise<Attempt | null>;
+  eventsOf(callbackId: string): Promise<CallEvent[]>;
+  eventsAfter(afterId: number, limit: number): Promise<CallEvent[]>;
 
-  openAttempts(): Attempt[];
-  /** Scheduled callbacks holding a caller's place (no due time) with no open attempt: their placeholder is missing. */
-  heldPlacesWithoutPlaceholder(): Callback[];
-  attemptsOf(callbackId: string): Attempt[];
-  getAttempt(id: string): Attempt | null;
-  eventsOf(callbackId: string): CallEvent[];
-  eventsAfter(afterId: number, limit: number): CallEvent[];
-
-  upsertCall(call: CallRecord): void;
-  getCall(id: string): CallRecord | null;
-  waitingCalls(queue?: string): CallRecord[];
+  upsertCall(call: CallRecord): Promise<void>;
+  getCall(id: string): Promise<CallRecord | null>;
+  waitingCalls(pbx: string, queue?: string): Promise<CallRecord[]>;
   /** Record why an abandoned call did or did not become a LostShift callback. */
-  decideLostCall(id: string, decision: string): void;
-  /** Abandoned calls whose LostShift decision was never recorded (the daemon died in between). */
-  undecidedLostCalls(limit: number): CallRecord[];
-  callbacksOfCall(callId: string): Callback[];
-  eventsOfCall(callId: string): CallEvent[];
-  appendEvents(at: number, events: NewEvent[]): void;
+  decideLostCall(id: string, decision: string): Promise<void>;
+  /** Abandoned calls of `pbx` whose LostShift decision was never recorded (the daemon died in between). */
+  undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]>;
+  callbacksOfCall(callId: string): Promise<Callback[]>;
+  eventsOfCall(callId: string): Promise<CallEvent[]>;
+  appendEvents(at: number, events: NewEvent[]): Promise<void>;
 
-  close(): void;
+  /** Register a daemon (SQLite: only if no other live daemon holds the file). */
+  join(seat: Seat, now: number, staleMs: number, alive: (held: Seat) => boolean): Promise<JoinResult>;
+  /** Renew the seat; false when it was taken away (this daemon was thought dead). */
+  heartbeat(owner: string, now: number): Promise<boolean>;
+  leave(owner: string): Promise<void>;
+  /** The daemons registered, with their last heartbeat. */
+  seats(): Promise<HeldSeat[]>;
+
+  /**
+   * Work may have arrived: a callback created, made due or settled, by this process or another
+   * (PostgreSQL NOTIFY; on SQLite the writers of this process, and the CLI through the daemon's
+   * local socket). Returns a function that stops listening.
+   */
+  onWork(listener: () => void): Promise<() => void>;
+  /** Tell every listener, in this process and others, that work may have arrived. */
+  announceWork(): Promise<void>;
+
+  /** Every row of one kind, a page at a time in key order (for `callbackd copy`). */
+  exportPage<K extends ExportKind>(kind: K, after: string | null, limit: number): Promise<ExportPage<K>>;
+  /**
+   * Write rows exported from another store exactly as they are (ids, times, versions, claims and
+   * event ids kept), in one transaction. Rows already present (same key) are left alone, so a copy
+   * that was interrupted can be run again.
+   */
+  importRows<K extends ExportKind>(kind: K, rows: readonly Exported[K][]): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+/** What a store holds, by kind, in the order a copy must write it (a callback before its attempts). */
+export interface Exported {
+  calls: CallRecord;
+  callbacks: Callback;
+  attempts: Attempt;
+  events: CallEvent;
+}
+
+export type ExportKind = keyof Exported;
+
+export const EXPORT_KINDS: readonly ExportKind[] = ['calls', 'callbacks', 'attempts', 'events'];
+
+export interface ExportPage<K extends ExportKind> {
+  rows: Exported[K][];
+  /** Pass as `after` for the next page; null after the last. */
+  next: string | null;
 }
 
 export type { Form };

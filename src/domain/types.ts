@@ -57,6 +57,8 @@ export interface Callback {
   claimUntil: number | null;
   /** Incremented on every persisted change; used for optimistic checks. */
   version: number;
+  /** The PBX that dials it (a daemon's pbxName): daemons of other PBXs never touch it. */
+  pbx: string;
 }
 
 export interface Attempt {
@@ -72,6 +74,11 @@ export interface Attempt {
   placeholderRef: string | null;
   customerRef: string | null;
   detail: string | null;
+  /** The daemon that answers for it, and until when (it renews the lease while the call is up); another daemon takes it over once the lease lapsed. */
+  owner: string | null;
+  leaseUntil: number | null;
+  /** Takes a concurrency slot (scheduled attempts do; places held for callers who chose delay 0 do not). */
+  counted: boolean;
 }
 
 export const EVENT_TYPES = [
@@ -114,4 +121,6 @@ export interface CallRecord {
   form: Form;
   /** Abandoned calls: why it did or did not become a LostShift callback; null = not decided yet. */
   lostDecision?: string | null;
+  /** The PBX the call was on. */
+  pbx: string;
 }

@@ -91,11 +91,11 @@ export class Callbacks {
   }
 
   /** Whether the rule's pending cap for the target queue is reached (the IVR stops offering). */
-  isFull(rule: TransitionRule, sourceQueue: string): boolean {
-    return rule.maxPending > 0 && this.store.countPending(targetQueue(rule, sourceQueue)) >= rule.maxPending;
+  async isFull(rule: TransitionRule, sourceQueue: string): Promise<boolean> {
+    return rule.maxPending > 0 && (await this.store.countPending(targetQueue(rule, sourceQueue))) >= rule.maxPending;
   }
 
-  request(req: CallbackRequest): { callback: Callback; merged: boolean } {
+  async request(req: CallbackRequest): Promise<{ callback: Callback; merged: boolean }> {
     const rule = this.ruleFor(req.queue, req.mechanism);
     const number = this.validNumber(req.number, rule);
     const now = this.clock.now();
@@ -123,8 +123,9 @@ export class Callbacks {
       form: req.form ?? {},
       note: req.note ?? null,
       queuePosition: req.holdPlace?.position ?? null,
+      pbx: this.config.pbxName,
     };
-    const result = this.store.createOrMerge(fresh, [birth], (existing) => ({
+    const result = await this.store.createOrMerge(fresh, [birth], (existing) => ({
       callbackId: existing.id,
       at: now,
       from: existing.status,
@@ -143,16 +144,16 @@ export class Callbacks {
     return result;
   }
 
-  get(id: string): Callback {
-    const callback = this.store.get(id);
+  async get(id: string): Promise<Callback> {
+    const callback = await this.store.get(id);
     if (!callback) throw new NotFoundError(`callback ${id}`);
     return callback;
   }
 
   /** Move `callback` by lifecycle `event`, persisting `change` with it. Throws IllegalTransitionError or ConflictError. */
-  apply(callback: Callback, event: LifecycleEvent, change: Change = {}): Callback {
+  async apply(callback: Callback, event: LifecycleEvent, change: Change = {}): Promise<Callback> {
     const to = nextStatus(callback.status, event);
-    const next = this.store.commit({ callbackId: callback.id, at: this.clock.now(), from: callback.status, event, to, version: callback.version, ...change });
+    const next = await this.store.commit({ callbackId: callback.id, at: this.clock.now(), from: callback.status, event, to, version: callback.version, ...change });
     this.logFor(next).info(`${callback.status} -[${event}]-> ${to}`);
     if (next.dueAt !== null && next.status === 'Scheduled') this.onDue(next.dueAt);
     if (TERMINAL_STATUSES.has(to)) {
@@ -163,18 +164,18 @@ export class Callbacks {
   }
 
   /** Persist a change that does not move the status (attempt bookkeeping, number changes). */
-  update(callback: Callback, change: Change): Callback {
+  update(callback: Callback, change: Change): Promise<Callback> {
     return this.store.commit({ callbackId: callback.id, at: this.clock.now(), from: callback.status, version: callback.version, ...change });
   }
 
-  cancel(id: string, by: string, reason: string): Callback {
-    const callback = this.get(id);
+  async cancel(id: string, by: string, reason: string): Promise<Callback> {
+    const callback = await this.get(id);
     if (callback.status === 'Dialing') throw new ConflictError(`callback ${id} is being dialled; it can be cancelled once the attempt ends`);
     return this.apply(callback, 'cancel', { set: { dueAt: null, claimOwner: null, claimUntil: null }, events: [{ type: 'Note', callbackId: id, data: { cancelledBy: by, reason } }] });
   }
 
-  reschedule(id: string, dueAt: number, by: string): Callback {
-    const callback = this.get(id);
+  async reschedule(id: string, dueAt: number, by: string): Promise<Callback> {
+    const callback = await this.get(id);
     if (callback.status === 'Scheduled' && callback.dueAt === null) {
       throw new ConflictError(`callback ${id} is holding a place in queue ${callback.queue}; cancel it instead`);
     }
@@ -182,12 +183,12 @@ export class Callbacks {
   }
 
   /** Exclusion: the caller got through on call `callId`, so their shifted Scheduled callbacks are useless. */
-  neglectFor(number: string, callId: string): Callback[] {
+  async neglectFor(number: string, callId: string): Promise<Callback[]> {
     const neglected: Callback[] = [];
-    for (const callback of this.store.scheduledShiftedFor(number)) {
+    for (const callback of await this.store.scheduledShiftedFor(number)) {
       try {
         neglected.push(
-          this.apply(callback, 'neglect', {
+          await this.apply(callback, 'neglect', {
             set: { dueAt: null, claimOwner: null, claimUntil: null },
             events: [{ type: 'Neglected', callbackId: callback.id, callId, data: { servedCallId: callId } }],
           }),
@@ -201,13 +202,13 @@ export class Callbacks {
   }
 
   /** Expire what passed its deadline while Scheduled. Returns the expired callbacks. */
-  expireDue(limit = 500): Callback[] {
+  async expireDue(limit = 500): Promise<Callback[]> {
     const now = this.clock.now();
     const expired: Callback[] = [];
-    for (const callback of this.store.dueForExpiry(now, limit)) {
+    for (const callback of await this.store.dueForExpiry(now, limit)) {
       if (!isExpired(callback, now)) continue;
       try {
-        expired.push(this.apply(callback, 'expire', { set: { dueAt: null, claimOwner: null, claimUntil: null } }));
+        expired.push(await this.apply(callback, 'expire', { set: { dueAt: null, claimOwner: null, claimUntil: null } }));
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
       }

@@ -23,9 +23,9 @@ export class QueueCalls {
     private readonly logger: Logger,
   ) {}
 
-  entered(e: QueueCallEntered): void {
-    const existing = this.store.getCall(e.callId);
-    this.store.upsertCall({
+  async entered(e: QueueCallEntered): Promise<void> {
+    const existing = await this.store.getCall(e.callId);
+    await this.store.upsertCall({
       id: e.callId,
       number: this.e164OrRaw(e.number),
       queue: e.queue,
@@ -35,33 +35,34 @@ export class QueueCalls {
       position: null,
       waitSeconds: null,
       form: { ...existing?.form, ...e.form },
+      pbx: this.config.pbxName,
     });
     this.logger.debug('queue call entered', { callId: e.callId, queue: e.queue });
   }
 
-  served(e: QueueCallServed): void {
-    const call = this.update(e.callId, e.queue, { result: 'served' }, e.number);
+  async served(e: QueueCallServed): Promise<void> {
+    const call = await this.update(e.callId, e.queue, { result: 'served' }, e.number);
     const log = this.logger.child({ callId: e.callId, queue: e.queue });
     log.info('queue call served');
     if (!call.number || !call.number.startsWith('+')) return;
-    const neglected = this.callbacks.neglectFor(call.number, e.callId);
+    const neglected = await this.callbacks.neglectFor(call.number, e.callId);
     if (neglected.length > 0) log.info(`caller got through: ${neglected.length} pending callback(s) Neglected`, { callbackIds: neglected.map((c) => c.id) });
   }
 
   /** A waiting call that an agent answered while the daemon could not see it (reconcile learned it). */
-  servedUnseen(call: CallRecord): void {
+  async servedUnseen(call: CallRecord): Promise<void> {
     const at = this.clock.now();
-    this.served({ callId: call.id, queue: call.queue ?? '', number: call.number, at });
-    this.gone({ callId: call.id, queue: call.queue ?? '', at, how: 'served', position: null, waitSeconds: null });
+    await this.served({ callId: call.id, queue: call.queue ?? '', number: call.number, at });
+    await this.gone({ callId: call.id, queue: call.queue ?? '', at, how: 'served', position: null, waitSeconds: null });
   }
 
-  gone(e: QueueCallGone): void {
-    const before = this.store.getCall(e.callId);
+  async gone(e: QueueCallGone): Promise<void> {
+    const before = await this.store.getCall(e.callId);
     const result = e.how === 'served' || before?.result === 'served' ? 'served' : e.how === 'abandoned' ? 'abandoned' : before?.result === 'callback' ? 'callback' : 'left';
-    const call = this.update(e.callId, e.queue, { result, endedAt: before?.endedAt ?? e.at, position: e.position ?? before?.position ?? null, waitSeconds: e.waitSeconds ?? before?.waitSeconds ?? null });
+    const call = await this.update(e.callId, e.queue, { result, endedAt: before?.endedAt ?? e.at, position: e.position ?? before?.position ?? null, waitSeconds: e.waitSeconds ?? before?.waitSeconds ?? null });
     if (result !== 'abandoned' || call.lostDecision) return;
     crashPoint('call-abandoned');
-    this.decideLost(call);
+    await this.decideLost(call);
   }
 
   /**
@@ -69,39 +70,39 @@ export class QueueCalls {
    * durable, so the decision is taken again (at most once: a callback already made for the call
    * is found, not made twice).
    */
-  decideUndecided(): number {
+  async decideUndecided(): Promise<number> {
     let decided = 0;
     for (;;) {
-      const batch = this.store.undecidedLostCalls(100);
-      for (const call of batch) this.decideLost(call);
+      const batch = await this.store.undecidedLostCalls(this.config.pbxName, 100);
+      for (const call of batch) await this.decideLost(call);
       decided += batch.length;
       if (batch.length < 100) return decided;
     }
   }
 
   /** The caller chose the CallBack node: their queue call ends as 'callback', not as lost. */
-  choseCallback(callId: string): void {
-    const call = this.store.getCall(callId);
-    if (call) this.store.upsertCall({ ...call, result: 'callback' });
+  async choseCallback(callId: string): Promise<void> {
+    const call = await this.store.getCall(callId);
+    if (call) await this.store.upsertCall({ ...call, result: 'callback' });
   }
 
-  private decideLost(call: CallRecord): void {
+  private async decideLost(call: CallRecord): Promise<void> {
     let decision: string;
     try {
-      decision = this.lost(call);
+      decision = await this.lost(call);
     } catch (err) {
       // A broken rule or store hiccup must not leave the call undecided forever, nor stop the others.
       this.logger.error('LostShift decision failed', { callId: call.id, queue: call.queue, error: String((err as Error).stack ?? err) });
       decision = `error: ${(err as Error).message}`;
     }
-    this.store.decideLostCall(call.id, decision);
+    await this.store.decideLostCall(call.id, decision);
   }
 
   /** Whether the abandoned call becomes a LostShift callback; returns the reason, for the grid of calls. */
-  private lost(call: CallRecord): string {
+  private async lost(call: CallRecord): Promise<string> {
     const queue = call.queue ?? '';
     const log = this.logger.child({ callId: call.id, queue });
-    if (this.store.callbacksOfCall(call.id).length > 0 || this.store.eventsOfCall(call.id).some((e) => e.type === 'LostCall')) {
+    if ((await this.store.callbacksOfCall(call.id)).length > 0 || (await this.store.eventsOfCall(call.id)).some((e) => e.type === 'LostCall')) {
       return 'shifted';
     }
     const rule = this.callbacks.ruleForOrNull(queue, 'LostShift');
@@ -118,12 +119,12 @@ export class QueueCalls {
       log.info('abandoned call from an anonymous caller: no callback possible');
       return 'anonymous caller';
     }
-    if (this.callbacks.isFull(rule, queue)) {
+    if (await this.callbacks.isFull(rule, queue)) {
       log.warn(`abandoned call not shifted: queue has ${rule.maxPending} pending callbacks (maxPending)`);
       return `maxPending ${rule.maxPending} reached`;
     }
     try {
-      const { merged } = this.callbacks.request({
+      const { merged } = await this.callbacks.request({
         number: call.number,
         queue,
         mechanism: 'LostShift',
@@ -142,8 +143,8 @@ export class QueueCalls {
     }
   }
 
-  private update(callId: string, queue: string, patch: Partial<CallRecord>, number?: string | null): CallRecord {
-    const existing = this.store.getCall(callId);
+  private async update(callId: string, queue: string, patch: Partial<CallRecord>, number?: string | null): Promise<CallRecord> {
+    const existing = await this.store.getCall(callId);
     const call: CallRecord = {
       id: callId,
       number: existing?.number ?? this.e164OrRaw(number ?? null),
@@ -154,9 +155,10 @@ export class QueueCalls {
       position: existing?.position ?? null,
       waitSeconds: existing?.waitSeconds ?? null,
       form: existing?.form ?? {},
+      pbx: existing?.pbx ?? this.config.pbxName,
       ...patch,
     };
-    this.store.upsertCall(call);
+    await this.store.upsertCall(call);
     return call;
   }
 

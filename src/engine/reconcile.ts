@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock';
 import type { CallbackStore } from '../domain/store';
-import { TERMINAL_STATUSES, type Callback, type CallRecord } from '../domain/types';
+import { TERMINAL_STATUSES, type Attempt, type Callback, type CallRecord } from '../domain/types';
 import type { PbxGateway } from '../pbx/gateway';
 import { crashPoint } from '../crash';
 import { refOf, type Dialer } from './dialer';
@@ -18,45 +18,71 @@ export function rightPlace(callback: Pick<Callback, 'originCallId' | 'queue'>, o
 }
 
 /**
+ * A placeholder a dead daemon left waiting in a queue answers into that daemon's application,
+ * which nobody serves: an agent who took it would be hung up. It is removed here, before the
+ * PBX is asked about the attempt, so the attempt comes back as "placeholder gone" and a
+ * placeholder of this daemon takes the place (below). Dialled customers are left alone: a
+ * conversation goes on, and a customer still ringing ends in an outcome like any other.
+ */
+async function letGoOfForeignPlaceholder(gateway: PbxGateway, attempt: Attempt, logger: Logger): Promise<void> {
+  if (attempt.placeholderRef === null || attempt.customerRef !== null) return;
+  logger.warn(`taking over attempt ${attempt.seq} of a daemon whose lease lapsed: its placeholder is replaced by one of this daemon`, { callbackId: attempt.callbackId, attemptId: attempt.id });
+  await gateway.abandonAttempt(refOf(attempt)).catch((err) => logger.debug('the placeholder was gone already', { attemptId: attempt.id, error: String(err) }));
+}
+
+export interface ReconcileScope {
+  /** This daemon, and the PBX it serves: only its own attempts, and those of daemons that died, are its to reconcile. */
+  owner: string;
+  pbx: string;
+  leaseMs: number;
+}
+
+/**
  * After the PBX link comes back, or the daemon restarts: attempts whose channels vanished get an
  * outcome and follow the retry rules; placeholders that vanished before an agent took them are
  * put back where they belong; calls that ended unseen are closed; placeholders of callbacks
- * settled meanwhile are removed; held places left without a placeholder get one again.
+ * settled meanwhile are removed; held places left without a placeholder get one again. The
+ * attempts are this daemon's own and those whose owner's lease lapsed (taken over here); a
+ * daemon sharing the PBX whose lease is alive keeps its own.
  */
-export async function reconcile(store: CallbackStore, gateway: PbxGateway, dialer: Dialer, queueCalls: QueueCalls, clock: Clock, logger: Logger): Promise<void> {
-  const open = store.openAttempts();
-  const waiting = store.waitingCalls();
+export async function reconcile(store: CallbackStore, gateway: PbxGateway, dialer: Dialer, queueCalls: QueueCalls, clock: Clock, logger: Logger, scope: ReconcileScope): Promise<void> {
+  const now = clock.now();
+  const lapsed = new Set((await store.openAttempts({ pbx: scope.pbx })).filter((a) => a.owner !== null && a.owner !== scope.owner && a.leaseUntil !== null && a.leaseUntil <= now).map((a) => a.id));
+  const open = await store.adoptAttempts(scope.owner, scope.pbx, now, scope.leaseMs);
+  for (const attempt of open) if (lapsed.has(attempt.id)) await letGoOfForeignPlaceholder(gateway, attempt, logger);
+  const waiting = await store.waitingCalls(scope.pbx);
   const result = await gateway.reconcile({ attempts: open.map(refOf), waitingCallIds: waiting.map((c) => c.id) });
   crashPoint('pbx-reconciled');
   const served = new Set(result.servedCallIds ?? []);
   for (const id of result.goneCallIds) {
     const call = waiting.find((c) => c.id === id);
     if (!call) continue;
-    if (served.has(id)) queueCalls.servedUnseen(call);
-    else store.upsertCall({ ...call, result: 'left', endedAt: call.endedAt ?? clock.now() });
+    if (served.has(id)) await queueCalls.servedUnseen(call);
+    else await store.upsertCall({ ...call, result: 'left', endedAt: call.endedAt ?? clock.now() });
   }
   if (served.size > 0) await gateway.forgetCalls?.([...served]);
-  const stillWaiting = store.waitingCalls();
+  const stillWaiting = await store.waitingCalls(scope.pbx);
   const goneIds = new Set(result.goneAttempts.map((g) => g.attemptId));
   for (const attempt of open) {
-    const callback = store.get(attempt.callbackId);
+    const callback = await store.get(attempt.callbackId);
     if (!goneIds.has(attempt.id) && callback && !TERMINAL_STATUSES.has(callback.status)) dialer.adopt(attempt);
   }
-  dialer.giveUpUnconfirmedHolds(open);
+  await dialer.giveUpUnconfirmedHolds(open);
   for (const gone of result.goneAttempts) {
     const attempt = open.find((a) => a.id === gone.attemptId);
     if (!attempt) continue;
-    const callback = store.get(attempt.callbackId);
+    const callback = await store.get(attempt.callbackId);
     const log = logger.child({ callbackId: attempt.callbackId, queue: callback?.queue });
     if (gone.stage === 'placeholder' && callback && callback.status === 'Scheduled') {
       // Nobody was dialled: the place is put back for the same attempt, which an outage must not cost.
-      const position = callback.queuePosition === null ? 1 : rightPlace(callback, callback.originCallId ? store.getCall(callback.originCallId) : null, stillWaiting);
+      const origin = callback.originCallId ? await store.getCall(callback.originCallId) : null;
+      const position = callback.queuePosition === null ? 1 : rightPlace(callback, origin, stillWaiting);
       log.warn(`placeholder vanished while the daemon or the PBX link was down: putting it back at position ${position}`);
       await dialer.requeue(callback, attempt, position);
       continue;
     }
     log.warn(`attempt ${attempt.seq} lost its channels while the daemon or the PBX link was down: outcome ${gone.outcome}`);
-    dialer.attemptEnded(refOf(attempt), gone.outcome, gone.outcome === 'answered' ? 'the customer talked to an agent while the daemon or the PBX link was down' : 'channel gone after a reconnect or restart');
+    await dialer.attemptEnded(refOf(attempt), gone.outcome, gone.outcome === 'answered' ? 'the customer talked to an agent while the daemon or the PBX link was down' : 'channel gone after a reconnect or restart');
   }
   const answered = result.goneAttempts
     .filter((g) => g.outcome === 'answered')
@@ -65,8 +91,8 @@ export async function reconcile(store: CallbackStore, gateway: PbxGateway, diale
   if (answered.length > 0) await gateway.forgetCalls?.(answered);
   const released = await dialer.releaseSettled();
   if (released > 0) logger.warn(`removed ${released} placeholder(s) of callbacks settled while the PBX could not be reached`);
-  for (const callback of store.heldPlacesWithoutPlaceholder()) {
-    const position = rightPlace(callback, callback.originCallId ? store.getCall(callback.originCallId) : null, store.waitingCalls());
-    await dialer.holdAgain(callback, position);
+  for (const callback of await store.heldPlacesWithoutPlaceholder(scope.pbx)) {
+    const origin = callback.originCallId ? await store.getCall(callback.originCallId) : null;
+    await dialer.holdAgain(callback, rightPlace(callback, origin, await store.waitingCalls(scope.pbx)));
   }
 }

@@ -29,12 +29,12 @@ export class CallbackNode {
     const rule = this.callbacks.ruleForOrNull(req.queue, 'IvrCallBack');
     try {
       await session.answer();
-      if (!rule || this.callbacks.isFull(rule, req.queue)) {
+      if (!rule || (await this.callbacks.isFull(rule, req.queue))) {
         log.info(rule ? 'callback refused: queue has reached maxPending' : 'callback refused: no transition enables IvrCallBack');
         await session.play([...prompts.refused, ...prompts.goodbye]);
         return;
       }
-      this.queueCalls.choseCallback(req.callId);
+      await this.queueCalls.choseCallback(req.callId);
       await this.book(session, req, rule, log);
     } catch (err) {
       if (err instanceof CallerGoneError) {
@@ -54,7 +54,7 @@ export class CallbackNode {
     // A caller who was in the queue takes back the place they left; one who never was joins at the end (0).
     const place = { position: req.queuePosition ?? 0 };
     if (req.delayMinutes === 0 && known) {
-      held = this.create(req, known, { holdPlace: place });
+      held = await this.create(req, known, { holdPlace: place });
       if (held && held.dueAt === null && held.status === 'Scheduled') {
         // A place already held for this caller (the dialog started again after a restart) keeps its placeholder.
         if (held.attempts === 0) await this.dialer.holdPlace(held, confirmed);
@@ -71,7 +71,7 @@ export class CallbackNode {
     } finally {
       if (number === null) {
         settle(false);
-        if (held) this.giveUp(held, log);
+        if (held) await this.giveUp(held, log);
       }
     }
     if (number === null) {
@@ -80,13 +80,13 @@ export class CallbackNode {
       return;
     }
     if (held) {
-      held = this.keepNumber(held, number, log);
-      if (held) this.confirmed(held);
+      held = await this.keepNumber(held, number, log);
+      if (held) await this.confirmed(held);
       settle(held !== null);
     } else {
-      held = req.delayMinutes === 0 ? this.create(req, number, { holdPlace: place }) : this.create(req, number, { delayMinutes: req.delayMinutes });
+      held = req.delayMinutes === 0 ? await this.create(req, number, { holdPlace: place }) : await this.create(req, number, { delayMinutes: req.delayMinutes });
       // The confirmation moves the callback's version: the place is held with the callback as it now is.
-      if (held) held = this.confirmed(held);
+      if (held) held = await this.confirmed(held);
       if (held && req.delayMinutes === 0 && held.dueAt === null && held.attempts === 0) await this.dialer.holdPlace(held, Promise.resolve(true));
     }
     if (!held) {
@@ -96,9 +96,9 @@ export class CallbackNode {
     await session.play([...prompts.booked, ...prompts.goodbye]);
   }
 
-  private create(req: IvrCallbackRequest, number: string, when: { holdPlace?: { position: number }; delayMinutes?: number }): Callback | null {
+  private async create(req: IvrCallbackRequest, number: string, when: { holdPlace?: { position: number }; delayMinutes?: number }): Promise<Callback | null> {
     try {
-      return this.callbacks.request({
+      const { callback } = await this.callbacks.request({
         number,
         queue: req.queue,
         mechanism: 'IvrCallBack',
@@ -108,7 +108,8 @@ export class CallbackNode {
         form: req.form,
         by: 'ivr',
         ...(when.holdPlace ? { holdPlace: when.holdPlace } : { delayMinutes: when.delayMinutes }),
-      }).callback;
+      });
+      return callback;
     } catch (err) {
       if (err instanceof CallbackdError) {
         this.logger.warn(`callback not booked: ${err.message}`, { callId: req.callId, queue: req.queue });
@@ -122,27 +123,27 @@ export class CallbackNode {
    * Recorded so that a restarted daemon can tell a held place whose caller confirmed from one whose
    * caller was cut off mid-dialog (that one is given up, not dialled).
    */
-  private confirmed(callback: Callback): Callback {
-    return this.callbacks.update(this.callbacks.get(callback.id), { events: [{ type: 'NumberConfirmed', callbackId: callback.id, callId: callback.originCallId, data: { number: callback.number } }] });
+  private async confirmed(callback: Callback): Promise<Callback> {
+    return this.callbacks.update(await this.callbacks.get(callback.id), { events: [{ type: 'NumberConfirmed', callbackId: callback.id, callId: callback.originCallId, data: { number: callback.number } }] });
   }
 
   /** The caller keyed another number for a place already held: the held callback takes it. */
-  private keepNumber(held: Callback, number: string, log: Logger): Callback | null {
-    const current = this.callbacks.get(held.id);
+  private async keepNumber(held: Callback, number: string, log: Logger): Promise<Callback | null> {
+    const current = await this.callbacks.get(held.id);
     if (current.number === number) return current;
     try {
-      return this.callbacks.update(current, { set: { number }, events: [{ type: 'NumberChanged', callbackId: held.id, data: { from: current.number, to: number } }] });
+      return await this.callbacks.update(current, { set: { number }, events: [{ type: 'NumberChanged', callbackId: held.id, data: { from: current.number, to: number } }] });
     } catch (err) {
       // Another callback is already pending for the new number in this queue: that one stands.
       log.warn(`could not move held callback to ${number}: ${(err as Error).message}`);
-      this.giveUp(current, log);
+      await this.giveUp(current, log);
       return null;
     }
   }
 
-  private giveUp(held: Callback, log: Logger): void {
+  private async giveUp(held: Callback, log: Logger): Promise<void> {
     try {
-      this.callbacks.cancel(held.id, 'caller', 'the caller backed out in the CallBack node');
+      await this.callbacks.cancel(held.id, 'caller', 'the caller backed out in the CallBack node');
     } catch (err) {
       log.warn(`could not give up the held place: ${(err as Error).message}`, { callbackId: held.id });
     }

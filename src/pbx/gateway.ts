@@ -151,9 +151,10 @@ export interface ReconcileResult {
 
 export interface PbxListener {
   connectionChanged(up: boolean): void;
-  queueCallEntered(e: QueueCallEntered): void;
-  queueCallServed(e: QueueCallServed): void;
-  queueCallGone(e: QueueCallGone): void;
+  /** Resolves once the call is recorded: the adapter lets the caller on into the queue only then. */
+  queueCallEntered(e: QueueCallEntered): Promise<void>;
+  queueCallServed(e: QueueCallServed): Promise<void>;
+  queueCallGone(e: QueueCallGone): Promise<void>;
   /** Runs the CallBack node dialog; the adapter hangs the caller up when it settles, if still there. */
   ivrCallback(session: CallerSession, req: IvrCallbackRequest): Promise<void>;
   /**
@@ -165,7 +166,8 @@ export interface PbxListener {
   placeholderAnswered(ref: AttemptRef): Promise<DialTarget | 'dial' | 'release'>;
   /** Customer-first: the customer answered and pressed the key; they are being queued. */
   customerConfirmed(ref: AttemptRef): void;
-  attemptEnded(ref: AttemptRef, outcome: Outcome, detail: string): void;
+  /** Resolves once the outcome is recorded: the adapter forgets what it kept for the attempt only then. */
+  attemptEnded(ref: AttemptRef, outcome: Outcome, detail: string): Promise<void>;
 }
 
 export class PbxDialError extends Error {

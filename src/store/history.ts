@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { ConflictError } from '../domain/errors';
-import type { NewEvent } from '../domain/store';
+import type { AttemptFilter, NewEvent } from '../domain/store';
 import type { Attempt, CallEvent, Outcome } from '../domain/types';
 import type { Db } from './database';
 import { type AttemptRow, type EventRow, toAttempt, toEvent } from './rows';
@@ -13,6 +13,15 @@ interface EventParams {
   data: string;
 }
 
+/**
+ * One statement finds and takes them: it holds the write lock from its first read, so two daemons
+ * adopting at once never both get an attempt. A live lease of another owner is left alone.
+ */
+export const ADOPT_ATTEMPTS_SQL = `
+UPDATE attempts INDEXED BY attempts_open_pbx SET owner = @owner, lease_until = @until
+ WHERE ended_at IS NULL AND pbx = @pbx AND (owner = @owner OR owner IS NULL OR lease_until <= @now)
+RETURNING *`;
+
 /** Events and attempts: what happened to callbacks and calls. Writers here expect to run inside the caller's transaction. */
 export class History {
   private readonly insertEvent: Statement<EventParams>;
@@ -24,7 +33,9 @@ export class History {
   private readonly setRefs: Statement<{ id: string; callback_id: string; placeholder_ref: string | null; customer_ref: string | null }>;
   private readonly attempt: Statement<[string], AttemptRow>;
   private readonly attemptsByCallback: Statement<[string], AttemptRow>;
-  private readonly open: Statement<[], AttemptRow>;
+  private readonly open: Statement<{ pbx: string | null; owner: string | null }, AttemptRow>;
+  private readonly adopt: Statement<{ owner: string; pbx: string; now: number; until: number }, AttemptRow>;
+  private readonly renew: Statement<{ owner: string; until: number }>;
   private readonly dropOpenAttempt: Statement<{ id: string; callback_id: string }>;
 
   constructor(db: Db) {
@@ -35,8 +46,8 @@ export class History {
     this.byCall = db.prepare('SELECT * FROM events WHERE call_id = ? ORDER BY id');
     this.after = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?');
     this.insertAttempt = db.prepare(`
-      INSERT INTO attempts (id, callback_id, seq, mode, started_at, ended_at, outcome, placeholder_ref, customer_ref, detail)
-      VALUES (@id, @callback_id, @seq, @mode, @started_at, @ended_at, @outcome, @placeholder_ref, @customer_ref, @detail)`);
+      INSERT INTO attempts (id, callback_id, seq, mode, started_at, ended_at, outcome, placeholder_ref, customer_ref, detail, owner, lease_until, counted, pbx)
+      VALUES (@id, @callback_id, @seq, @mode, @started_at, @ended_at, @outcome, @placeholder_ref, @customer_ref, @detail, @owner, @lease_until, @counted, @pbx)`);
     // Only an open attempt can end, and only once: a second end is a duplicate report, not news.
     this.endOpenAttempt = db.prepare(`
       UPDATE attempts SET ended_at = @ended_at, outcome = @outcome, detail = @detail
@@ -46,7 +57,12 @@ export class History {
        WHERE id = @id AND callback_id = @callback_id AND ended_at IS NULL`);
     this.attempt = db.prepare('SELECT * FROM attempts WHERE id = ?');
     this.attemptsByCallback = db.prepare('SELECT * FROM attempts WHERE callback_id = ? ORDER BY seq');
-    this.open = db.prepare('SELECT * FROM attempts WHERE ended_at IS NULL ORDER BY started_at');
+    this.open = db.prepare(`
+      SELECT * FROM attempts
+       WHERE ended_at IS NULL AND (@pbx IS NULL OR pbx = @pbx) AND (@owner IS NULL OR owner = @owner)
+       ORDER BY started_at, id`);
+    this.adopt = db.prepare(ADOPT_ATTEMPTS_SQL);
+    this.renew = db.prepare('UPDATE attempts SET lease_until = @until WHERE ended_at IS NULL AND owner = @owner');
     this.dropOpenAttempt = db.prepare('DELETE FROM attempts WHERE id = @id AND callback_id = @callback_id AND ended_at IS NULL');
   }
 
@@ -75,7 +91,8 @@ export class History {
     return this.after.all(afterId, limit).map(toEvent);
   }
 
-  startAttempt(attempt: Omit<Attempt, 'endedAt' | 'outcome' | 'detail'>): void {
+  /** `pbx` is the callback's: an attempt is dialled on the PBX of its callback. */
+  startAttempt(attempt: Omit<Attempt, 'endedAt' | 'outcome' | 'detail'>, pbx: string): void {
     this.insertAttempt.run({
       id: attempt.id,
       callback_id: attempt.callbackId,
@@ -87,6 +104,10 @@ export class History {
       placeholder_ref: attempt.placeholderRef,
       customer_ref: attempt.customerRef,
       detail: null,
+      owner: attempt.owner,
+      lease_until: attempt.leaseUntil,
+      counted: attempt.counted ? 1 : 0,
+      pbx,
     });
   }
 
@@ -122,7 +143,16 @@ export class History {
     return this.attemptsByCallback.all(callbackId).map(toAttempt);
   }
 
-  openAttempts(): Attempt[] {
-    return this.open.all().map(toAttempt);
+  openAttempts(filter: AttemptFilter = {}): Attempt[] {
+    return this.open.all({ pbx: filter.pbx ?? null, owner: filter.owner ?? null }).map(toAttempt);
+  }
+
+  adoptAttempts(owner: string, pbx: string, now: number, leaseMs: number): Attempt[] {
+    const rows = this.adopt.all({ owner, pbx, now, until: now + leaseMs });
+    return rows.sort((a, b) => a.started_at - b.started_at || (a.id < b.id ? -1 : 1)).map(toAttempt);
+  }
+
+  renewAttemptLeases(owner: string, until: number): number {
+    return this.renew.run({ owner, until }).changes;
   }
 }

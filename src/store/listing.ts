@@ -1,39 +1,65 @@
 import type { Statement } from 'better-sqlite3';
-import { InvalidRequestError } from '../domain/errors';
 import type { ListFilter, Page } from '../domain/store';
-import type { Callback } from '../domain/types';
+import type { Callback, Status } from '../domain/types';
+import { PENDING } from './commits';
 import type { Db } from './database';
 import { type CallbackRow, toCallback } from './rows';
+import { decodeCursor, encodeCursor } from './cursor';
 
-interface Position {
-  createdAt: number;
-  id: string;
-}
-
-/** The cursor is the last row's (createdAt, id): stable under inserts, unlike an offset. */
-export function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): Position {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && typeof value[1] === 'string') {
-      return { createdAt: value[0] as number, id: value[1] };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidRequestError('invalid cursor');
-}
 
 type Params = { status?: string; number?: string; queue?: string; created_at?: number; id?: string; limit: number };
 
-/** Newest first. One statement per combination of filters, so each can use its own index. */
+/**
+ * Reading callbacks for people and for the engine's checks: pages newest first (one statement per
+ * combination of filters, so each can use its own index), counts, and lookups by number, call or
+ * held place.
+ */
 export class Listing {
   private readonly statements = new Map<string, Statement<Params, CallbackRow>>();
+  private readonly pendingCount: Statement<[string], { n: number }>;
+  private readonly statusCounts: Statement<[], { status: Status; n: number }>;
+  private readonly shiftedScheduled: Statement<[string], CallbackRow>;
+  private readonly ofCall: Statement<{ call: string }, CallbackRow>;
+  private readonly heldWithout: Statement<{ pbx: string }, CallbackRow>;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.pendingCount = db.prepare(`SELECT count(*) AS n FROM callbacks WHERE queue = ? AND ${PENDING}`);
+    this.statusCounts = db.prepare('SELECT status, count(*) AS n FROM callbacks GROUP BY status');
+    this.shiftedScheduled = db.prepare("SELECT * FROM callbacks WHERE number = ? AND status = 'Scheduled' AND shifted = 1 ORDER BY created_at, id");
+    // A call's callbacks are the ones it caused plus any its events link to (a merged request, a LostCall).
+    this.ofCall = db.prepare(`
+      SELECT * FROM callbacks
+       WHERE origin_call_id = @call
+          OR id IN (SELECT callback_id FROM events WHERE call_id = @call AND callback_id IS NOT NULL)
+       ORDER BY created_at, id`);
+    this.heldWithout = db.prepare(`
+      SELECT * FROM callbacks AS c INDEXED BY callbacks_held
+       WHERE pbx = @pbx AND status = 'Scheduled' AND due_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.callback_id = c.id AND a.ended_at IS NULL)
+       ORDER BY created_at, id`);
+  }
+
+  countPending(queue: string): number {
+    return this.pendingCount.get(queue)?.n ?? 0;
+  }
+
+  countByStatus(): Partial<Record<Status, number>> {
+    const counts: Partial<Record<Status, number>> = {};
+    for (const row of this.statusCounts.all()) counts[row.status] = row.n;
+    return counts;
+  }
+
+  scheduledShiftedFor(number: string): Callback[] {
+    return this.shiftedScheduled.all(number).map(toCallback);
+  }
+
+  callbacksOfCall(callId: string): Callback[] {
+    return this.ofCall.all({ call: callId }).map(toCallback);
+  }
+
+  heldPlacesWithoutPlaceholder(pbx: string): Callback[] {
+    return this.heldWithout.all({ pbx }).map(toCallback);
+  }
 
   list(filter: ListFilter): Page<Callback> {
     const limit = Math.max(1, Math.trunc(filter.limit));

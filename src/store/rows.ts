@@ -21,6 +21,7 @@ export interface CallbackRow {
   claim_owner: string | null;
   claim_until: number | null;
   version: number;
+  pbx: string;
 }
 
 export interface AttemptRow {
@@ -34,6 +35,10 @@ export interface AttemptRow {
   placeholder_ref: string | null;
   customer_ref: string | null;
   detail: string | null;
+  owner: string | null;
+  lease_until: number | null;
+  counted: number;
+  pbx: string;
 }
 
 export interface EventRow {
@@ -56,11 +61,12 @@ export interface CallRow {
   wait_seconds: number | null;
   form: string;
   lost_decision: string | null;
+  pbx: string;
 }
 
 export const CALLBACK_COLUMNS =
   'id, number, queue, status, mechanism, transition, due_at, expires_at, created_at, updated_at, attempts, ' +
-  'origin_call_id, shifted, form, note, queue_position, claim_owner, claim_until, version';
+  'origin_call_id, shifted, form, note, queue_position, claim_owner, claim_until, version, pbx';
 
 export const CALLBACK_VALUES = CALLBACK_COLUMNS.split(', ')
   .map((column) => `@${column}`)
@@ -91,6 +97,7 @@ export function toCallback(row: CallbackRow): Callback {
     claimOwner: row.claim_owner,
     claimUntil: row.claim_until,
     version: row.version,
+    pbx: row.pbx,
   };
 }
 
@@ -116,6 +123,7 @@ export function callbackParams(callback: Callback): CallbackRow {
     claim_owner: callback.claimOwner,
     claim_until: callback.claimUntil,
     version: callback.version,
+    pbx: callback.pbx,
   };
 }
 
@@ -131,6 +139,9 @@ export function toAttempt(row: AttemptRow): Attempt {
     placeholderRef: row.placeholder_ref,
     customerRef: row.customer_ref,
     detail: row.detail,
+    owner: row.owner,
+    leaseUntil: row.lease_until,
+    counted: row.counted === 1,
   };
 }
 
@@ -157,6 +168,7 @@ export function toCall(row: CallRow): CallRecord {
     waitSeconds: row.wait_seconds,
     form: parseObject<Form>(row.form),
     lostDecision: row.lost_decision ?? null,
+    pbx: row.pbx,
   };
 }
 
@@ -172,5 +184,6 @@ export function callParams(call: CallRecord): CallRow {
     wait_seconds: call.waitSeconds,
     form: JSON.stringify(call.form ?? {}),
     lost_decision: call.lostDecision ?? null,
+    pbx: call.pbx,
   };
 }

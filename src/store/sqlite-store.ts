@@ -1,68 +1,79 @@
-import type { Statement, Transaction } from 'better-sqlite3';
-import type { CallbackChange, CallbackStore, ListFilter, NewCallback, NewEvent, Page } from '../domain/store';
+import path from 'node:path';
+import type { Transaction } from 'better-sqlite3';
+import type {
+  AttemptFilter,
+  CallbackChange,
+  CallbackStore,
+  ClaimRequest,
+  ClaimResult,
+  CreateResult,
+  ExportKind,
+  ExportPage,
+  Exported,
+  HeldSeat,
+  JoinResult,
+  ListFilter,
+  NewCallback,
+  NewEvent,
+  Page,
+  Seat,
+} from '../domain/store';
 import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../domain/types';
 import { Calls } from './calls';
+import { announcesWork } from './change';
 import { Claims } from './claims';
-import { Commits, type CreateResult, PENDING } from './commits';
+import { Commits, type Written } from './commits';
+import { Copy } from './copy';
 import { DaemonLock } from './daemon-lock';
 import { type Db, type OpenOptions, migrate, openDatabase } from './database';
 import { History } from './history';
 import { Listing } from './listing';
-import { type CallbackRow, toCallback } from './rows';
+import { wakeSocketPath } from './wake-socket';
+import { WorkSignal } from './work-signal';
+
+type Merge = (existing: Callback) => CallbackChange;
 
 /**
- * The one CallbackStore: a SQLite file shared safely by any number of connections and processes.
- * Every method is synchronous, and every write that reads first runs in an IMMEDIATE transaction,
- * so it holds the write lock before it looks (a deferred one could read, then lose the race).
+ * The CallbackStore on one SQLite file, shared safely by any number of connections and processes.
+ * better-sqlite3 is synchronous: each method does its work at once and returns a settled promise.
+ * Every write that reads first runs in an IMMEDIATE transaction, so it holds the write lock before
+ * it looks (a deferred one could read, then lose the race). One daemon per file (join).
  */
 export class SqliteStore implements CallbackStore {
+  readonly kind = 'sqlite' as const;
+  /** The absolute path of the file. */
+  readonly location: string;
   private readonly claims: Claims;
   private readonly history: History;
   private readonly calls: Calls;
-  /** One daemon per file (the CLI's short commands do not take it). */
-  readonly daemonLock: DaemonLock;
+  private readonly daemonLock: DaemonLock;
   private readonly listing: Listing;
   private readonly commits: Commits;
-  private readonly pendingCount: Statement<[string], { n: number }>;
-  private readonly shiftedScheduled: Statement<[string], CallbackRow>;
-  private readonly ofCall: Statement<{ call: string }, CallbackRow>;
-  private readonly heldWithout: Statement<[], CallbackRow>;
-  private readonly commitTx: Transaction<(change: CallbackChange) => Callback>;
-  private readonly createTx: Transaction<
-    (callback: NewCallback, events: NewEvent[], merge: (existing: Callback) => CallbackChange) => CreateResult
-  >;
+  private readonly work: WorkSignal;
+  private readonly copy: Copy;
+  private readonly commitTx: Transaction<(change: CallbackChange) => Written<Callback>>;
+  private readonly createTx: Transaction<(callback: NewCallback, events: NewEvent[], merge: Merge) => Written<CreateResult>>;
+  private readonly createManyTx: Transaction<(items: readonly { callback: NewCallback; events: NewEvent[] }[], merge: Merge) => Written<CreateResult>[]>;
   private readonly appendTx: Transaction<(at: number, events: NewEvent[]) => void>;
-  private readonly outerTx: Transaction<(fn: () => unknown) => unknown>;
 
+  /** The store owns the connection from here: close() closes it. Tests and tools may still read `db` directly. */
   constructor(readonly db: Db) {
+    this.location = db.memory ? db.name : path.resolve(db.name);
     this.claims = new Claims(db);
     this.history = new History(db);
     this.calls = new Calls(db);
     this.daemonLock = new DaemonLock(db);
     this.listing = new Listing(db);
     this.commits = new Commits(db, this.history);
-    this.pendingCount = db.prepare(`SELECT count(*) AS n FROM callbacks WHERE queue = ? AND ${PENDING}`);
-    this.shiftedScheduled = db.prepare(
-      "SELECT * FROM callbacks WHERE number = ? AND status = 'Scheduled' AND shifted = 1 ORDER BY created_at, id",
-    );
-    // A call's callbacks are the ones it caused plus any its events link to (a merged request, a LostCall).
-    this.ofCall = db.prepare(`
-      SELECT * FROM callbacks
-       WHERE origin_call_id = @call
-          OR id IN (SELECT callback_id FROM events WHERE call_id = @call AND callback_id IS NOT NULL)
-       ORDER BY created_at, id`);
-    this.heldWithout = db.prepare(`
-      SELECT * FROM callbacks AS c INDEXED BY callbacks_held
-       WHERE status = 'Scheduled' AND due_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.callback_id = c.id AND a.ended_at IS NULL)
-       ORDER BY created_at, id`);
+    this.copy = new Copy(db);
+    this.work = new WorkSignal(db.memory ? null : wakeSocketPath(this.location));
     this.commitTx = db.transaction((change: CallbackChange) => this.commits.commit(change));
     this.createTx = db.transaction((callback, events, merge) => this.commits.createOrMerge(callback, events, merge));
+    this.createManyTx = db.transaction((items, merge) => items.map((item) => this.commits.createOrMerge(item.callback, item.events, merge)));
     this.appendTx = db.transaction((at: number, events: NewEvent[]) => this.history.appendEvents(at, events));
-    this.outerTx = db.transaction((fn: () => unknown) => fn());
   }
 
-  /** Open (creating and migrating) the store file. The store owns the connection: close() closes it. */
+  /** Open (creating, unless told not to, and migrating) the store file. */
   static open(file: string, options?: OpenOptions): SqliteStore {
     const db = openDatabase(file, options);
     try {
@@ -74,134 +85,177 @@ export class SqliteStore implements CallbackStore {
     }
   }
 
-  /**
-   * Run `fn` (synchronous) in one IMMEDIATE transaction; store calls inside it join it. All or
-   * nothing, and far cheaper than one transaction per write when writing many callbacks at once.
-   */
-  transaction<T>(fn: () => T): T {
-    return this.outerTx.immediate(fn) as T;
+  async createOrMerge(callback: NewCallback, events: NewEvent[], merge: Merge): Promise<CreateResult> {
+    const written = this.createTx.immediate(callback, events, merge);
+    await this.announceIf([written]);
+    return written.result;
   }
 
-  createOrMerge(
-    callback: NewCallback,
-    events: NewEvent[],
-    merge: (existing: Callback) => CallbackChange,
-  ): CreateResult {
-    return this.createTx.immediate(callback, events, merge);
+  async createMany(items: readonly { callback: NewCallback; events: NewEvent[] }[], merge: Merge): Promise<CreateResult[]> {
+    if (items.length === 0) return [];
+    const written = this.createManyTx.immediate(items, merge);
+    await this.announceIf(written);
+    return written.map((w) => w.result);
   }
 
-  get(id: string): Callback | null {
+  async get(id: string): Promise<Callback | null> {
     return this.commits.get(id);
   }
 
-  list(filter: ListFilter): Page<Callback> {
+  async list(filter: ListFilter): Promise<Page<Callback>> {
     return this.listing.list(filter);
   }
 
-  pendingFor(number: string, queue: string): Callback | null {
+  async pendingFor(number: string, queue: string): Promise<Callback | null> {
     return this.commits.pendingFor(number, queue);
   }
 
-  /** How many callbacks stand in each status (for status displays; a full scan, not for hot paths). */
-  countByStatus(): Partial<Record<Status, number>> {
-    const counts: Partial<Record<Status, number>> = {};
-    for (const row of this.db.prepare<[], { status: Status; n: number }>('SELECT status, count(*) AS n FROM callbacks GROUP BY status').all()) counts[row.status] = row.n;
-    return counts;
+  async countByStatus(): Promise<Partial<Record<Status, number>>> {
+    return this.listing.countByStatus();
   }
 
-  countPending(queue: string): number {
-    return this.pendingCount.get(queue)?.n ?? 0;
+  async countPending(queue: string): Promise<number> {
+    return this.listing.countPending(queue);
   }
 
-  scheduledShiftedFor(number: string): Callback[] {
-    return this.shiftedScheduled.all(number).map(toCallback);
+  async scheduledShiftedFor(number: string): Promise<Callback[]> {
+    return this.listing.scheduledShiftedFor(number);
   }
 
-  commit(change: CallbackChange): Callback {
-    return this.commitTx.immediate(change);
+  async commit(change: CallbackChange): Promise<Callback> {
+    const written = this.commitTx.immediate(change);
+    await this.announceIf([written]);
+    return written.result;
   }
 
-  claimNextDue(owner: string, now: number, leaseMs: number, skipQueues?: readonly string[]): Callback | null {
-    return this.claims.claimNextDue(owner, now, leaseMs, skipQueues);
+  async claimNextDue(request: ClaimRequest): Promise<ClaimResult> {
+    return this.claims.claimNextDue(request);
   }
 
-  releaseClaim(id: string, owner: string): void {
+  async releaseClaim(id: string, owner: string): Promise<void> {
     this.claims.releaseClaim(id, owner);
   }
 
-  releaseExpiredClaims(now: number): number {
+  async releaseExpiredClaims(now: number): Promise<number> {
     return this.claims.releaseExpiredClaims(now);
   }
 
-  releaseClaimsNotOwnedBy(owner: string): number {
-    return this.claims.releaseClaimsNotOwnedBy(owner);
+  async releaseOrphanedClaims(owner: string, now: number, staleMs: number): Promise<number> {
+    return this.claims.releaseOrphanedClaims(owner, now, staleMs);
   }
 
-  nextDueAt(skipQueues?: readonly string[]): number | null {
-    return this.claims.nextDueAt(skipQueues);
+  async nextDueAt(pbx: string, skipQueues?: readonly string[]): Promise<number | null> {
+    return this.claims.nextDueAt(pbx, skipQueues);
   }
 
-  dueForExpiry(now: number, limit: number): Callback[] {
+  async dueForExpiry(now: number, limit: number): Promise<Callback[]> {
     return this.claims.dueForExpiry(now, limit);
   }
 
-  openAttempts(): Attempt[] {
-    return this.history.openAttempts();
+  async adoptAttempts(owner: string, pbx: string, now: number, leaseMs: number): Promise<Attempt[]> {
+    return this.history.adoptAttempts(owner, pbx, now, leaseMs);
   }
 
-  heldPlacesWithoutPlaceholder(): Callback[] {
-    return this.heldWithout.all().map(toCallback);
+  async renewAttemptLeases(owner: string, until: number): Promise<number> {
+    return this.history.renewAttemptLeases(owner, until);
   }
 
-  attemptsOf(callbackId: string): Attempt[] {
+  async openAttempts(filter?: AttemptFilter): Promise<Attempt[]> {
+    return this.history.openAttempts(filter);
+  }
+
+  async heldPlacesWithoutPlaceholder(pbx: string): Promise<Callback[]> {
+    return this.listing.heldPlacesWithoutPlaceholder(pbx);
+  }
+
+  async attemptsOf(callbackId: string): Promise<Attempt[]> {
     return this.history.attemptsOf(callbackId);
   }
 
-  getAttempt(id: string): Attempt | null {
+  async getAttempt(id: string): Promise<Attempt | null> {
     return this.history.getAttempt(id);
   }
 
-  eventsOf(callbackId: string): CallEvent[] {
+  async eventsOf(callbackId: string): Promise<CallEvent[]> {
     return this.history.eventsOf(callbackId);
   }
 
-  eventsAfter(afterId: number, limit: number): CallEvent[] {
+  async eventsAfter(afterId: number, limit: number): Promise<CallEvent[]> {
     return this.history.eventsAfter(afterId, limit);
   }
 
-  upsertCall(call: CallRecord): void {
+  async upsertCall(call: CallRecord): Promise<void> {
     this.calls.upsertCall(call);
   }
 
-  getCall(id: string): CallRecord | null {
+  async getCall(id: string): Promise<CallRecord | null> {
     return this.calls.getCall(id);
   }
 
-  waitingCalls(queue?: string): CallRecord[] {
-    return this.calls.waitingCalls(queue);
+  async waitingCalls(pbx: string, queue?: string): Promise<CallRecord[]> {
+    return this.calls.waitingCalls(pbx, queue);
   }
 
-  decideLostCall(id: string, decision: string): void {
+  async decideLostCall(id: string, decision: string): Promise<void> {
     this.calls.decideLostCall(id, decision);
   }
 
-  undecidedLostCalls(limit: number): CallRecord[] {
-    return this.calls.undecidedLostCalls(limit);
+  async undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]> {
+    return this.calls.undecidedLostCalls(pbx, limit);
   }
 
-  callbacksOfCall(callId: string): Callback[] {
-    return this.ofCall.all({ call: callId }).map(toCallback);
+  async callbacksOfCall(callId: string): Promise<Callback[]> {
+    return this.listing.callbacksOfCall(callId);
   }
 
-  eventsOfCall(callId: string): CallEvent[] {
+  async eventsOfCall(callId: string): Promise<CallEvent[]> {
     return this.history.eventsOfCall(callId);
   }
 
-  appendEvents(at: number, events: NewEvent[]): void {
+  async appendEvents(at: number, events: NewEvent[]): Promise<void> {
     this.appendTx.immediate(at, events);
   }
 
-  close(): void {
+  async join(seat: Seat, now: number, staleMs: number, alive: (held: Seat) => boolean): Promise<JoinResult> {
+    return this.daemonLock.join(seat, now, staleMs, alive);
+  }
+
+  async heartbeat(owner: string, now: number): Promise<boolean> {
+    return this.daemonLock.heartbeat(owner, now);
+  }
+
+  async leave(owner: string): Promise<void> {
+    this.daemonLock.leave(owner);
+  }
+
+  async seats(): Promise<HeldSeat[]> {
+    return this.daemonLock.seats();
+  }
+
+  /** Also opens the wake socket (once per store) through which command-line writers reach this daemon. */
+  async onWork(listener: () => void): Promise<() => void> {
+    return this.work.listen(listener);
+  }
+
+  async announceWork(): Promise<void> {
+    await this.work.announce();
+  }
+
+  async exportPage<K extends ExportKind>(kind: K, after: string | null, limit: number): Promise<ExportPage<K>> {
+    return this.copy.exportPage(kind, after, limit);
+  }
+
+  async importRows<K extends ExportKind>(kind: K, rows: readonly Exported[K][]): Promise<number> {
+    return this.copy.importRows(kind, rows);
+  }
+
+  async close(): Promise<void> {
+    await this.work.close();
     if (this.db.open) this.db.close();
+  }
+
+  /** Called after the transaction committed: listeners never run inside it. */
+  private async announceIf(written: readonly Written<unknown>[]): Promise<void> {
+    if (written.some((w) => announcesWork(w.before, w.after))) await this.work.announce();
   }
 }

@@ -48,7 +48,7 @@ describe('Asterisk ARI adapter against hostile event fields', function () {
     stream.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
     const logger = createLogger(config.log, { stream });
     const gateway = createGateway(config, logger) as PbxGateway;
-    daemon = new Daemon({ config, logger, gateway, watchMs: 0 });
+    daemon = await Daemon.open({ config, logger, gateway });
     await daemon.start();
     await until(() => gateway.isConnected(), 'the gateway to connect');
     await sim.waitForApp();
@@ -73,15 +73,15 @@ describe('Asterisk ARI adapter against hostile event fields', function () {
       body: JSON.stringify({ frame: stasisStart('raw-number-5', ['observe', 'support'], { name: 'x', number: 5 }) }),
     });
     assert.deepStrictEqual(await res.json(), { sent: 1 });
-    await until(() => daemon.store.getCall('raw-number-5') !== null, 'the queue call to be recorded');
-    assert.strictEqual(daemon.store.getCall('raw-number-5')?.number, '5');
+    await until(async () => (await daemon.store.getCall('raw-number-5')) !== null, 'the queue call to be recorded');
+    assert.strictEqual((await daemon.store.getCall('raw-number-5'))?.number, '5');
     assert.ok(!chunks.join('').includes('is not a function'), 'no TypeError was logged');
   });
 
   it('a one-megabyte caller number is refused with a short warning; the call is recorded without it', async () => {
     send(stasisStart('raw-huge-number', ['observe', 'support'], { name: 'x', number: '6'.repeat(MB) }));
-    await until(() => daemon.store.getCall('raw-huge-number') !== null, 'the queue call to be recorded');
-    const number = daemon.store.getCall('raw-huge-number')?.number;
+    await until(async () => (await daemon.store.getCall('raw-huge-number')) !== null, 'the queue call to be recorded');
+    const number = (await daemon.store.getCall('raw-huge-number'))?.number;
     assert.ok(number === null, `the number is refused, not kept (${String(number).length} characters)`);
     await until(() => lines().some((l) => l.includes('ARI event fields cut to size')), 'the warning');
     assert.match(lines().find((l) => l.includes('ARI event fields cut to size')) ?? '', /caller\.number: 1000000 characters, refused/);
@@ -94,7 +94,7 @@ describe('Asterisk ARI adapter against hostile event fields', function () {
     const call = sim.callIntoQueue({ number: '+420601000009', queue: 'support' });
     await until(() => sim.requests().some((r) => r.path === `/channels/${call.channelId}/continue`), 'the observe hop to end');
     assert.strictEqual(sim.faults.taken, 1);
-    assert.strictEqual(daemon.store.getCall(call.channelId)?.number, '+420601000009');
+    assert.strictEqual((await daemon.store.getCall(call.channelId))?.number, '+420601000009');
     noHugeLines();
   });
 

@@ -63,7 +63,7 @@ describe('callbackd command line: what it prints', function () {
     assert.match(failedInOneLine(short, 1), /not found \(give the whole id/);
   });
 
-  it('JSON: times are ISO strings, attempts is a count in list and show, show adds attemptHistory and events', () => {
+  it('JSON: times are ISO strings, attempts is a count in list and show, show adds attemptHistory and events', async () => {
     const created = JSON.parse(cli(['create', '--number', '601111222', '--queue', 'support', '--delay-minutes', '5', '--json'], env, dir).stdout) as Record<string, unknown>;
     const keys = ['id', 'status', 'number', 'queue', 'mechanism', 'transition', 'dueAt', 'expiresAt', 'createdAt', 'updatedAt', 'attempts', 'queuePosition', 'originCallId', 'shifted', 'note', 'form', 'claimOwner', 'claimUntil', 'version'];
     assert.deepEqual(Object.keys(created), [...keys, 'merged']);
@@ -76,11 +76,11 @@ describe('callbackd command line: what it prints', function () {
     const store = SqliteStore.open(env.CALLBACKD_DB);
     try {
       const now = Date.now();
-      const c = store.get(id)!;
-      const dialing = store.commit({ callbackId: id, at: now, from: 'Scheduled', event: 'dial', to: 'Dialing', version: c.version, set: { attempts: 1 }, startAttempt: { id: 'att-1', callbackId: id, seq: 1, mode: 'agent-first', startedAt: now, placeholderRef: 'ph-1', customerRef: null } });
-      store.commit({ callbackId: id, at: now + 1000, from: 'Dialing', event: 'retry', to: 'Scheduled', version: dialing.version, set: { dueAt: now + 300_000 }, endAttempt: { id: 'att-1', outcome: 'busy' } });
+      const c = (await store.get(id))!;
+      const dialing = await store.commit({ callbackId: id, at: now, from: 'Scheduled', event: 'dial', to: 'Dialing', version: c.version, set: { attempts: 1 }, startAttempt: { id: 'att-1', callbackId: id, seq: 1, mode: 'agent-first', startedAt: now, placeholderRef: 'ph-1', customerRef: null, owner: 'test-daemon', leaseUntil: now + 60_000, counted: true } });
+      await store.commit({ callbackId: id, at: now + 1000, from: 'Dialing', event: 'retry', to: 'Scheduled', version: dialing.version, set: { dueAt: now + 300_000 }, endAttempt: { id: 'att-1', outcome: 'busy' } });
     } finally {
-      store.close();
+      await store.close();
     }
 
     const item = (JSON.parse(cli(['list', '--json'], env, dir).stdout) as { items: Record<string, unknown>[]; nextCursor: unknown }).items[0];

@@ -42,6 +42,7 @@ describe('callbackd demo (two minutes at 4×)', function () {
   let demo: DemoRun;
   let screen = '';
   const snapshots: Snapshot[] = [];
+  const sampleErrors: unknown[] = [];
   let final: Snapshot;
 
   before(async () => {
@@ -50,8 +51,12 @@ describe('callbackd demo (two minutes at 4×)', function () {
     out.on('data', (d: Buffer) => (screen += d.toString()));
     demo = await startDemo({ seconds: SECONDS, agents: 2, out, live: false, timescale: TIMESCALE, dir, seed: SEED });
     const sampler = setInterval(() => {
-      const s = demo.snapshot();
-      if (s) snapshots.push(s);
+      demo.snapshot().then(
+        (s) => {
+          if (s) snapshots.push(s);
+        },
+        (err: unknown) => sampleErrors.push(err),
+      );
     }, 500);
     try {
       await demo.done;
@@ -67,6 +72,7 @@ describe('callbackd demo (two minutes at 4×)', function () {
   });
 
   it('has counts that add up, at every moment and at the end', () => {
+    assert.deepEqual(sampleErrors.map(String), [], 'every snapshot could be taken');
     assert.ok(snapshots.length > 20, `${snapshots.length} snapshots`);
     snapshots.forEach((s, i) => assertAddsUp(s, `snapshot ${i}`));
     assertAddsUp(final, 'the end');

@@ -22,7 +22,8 @@ describe('SIGKILL of the daemon against the ARI simulator', function () {
 
   const start = () => rig.start();
   const kill = () => rig.kill();
-  const callbacks = (): Callback[] => rig.callbacks();
+  const callbacks = (): Promise<Callback[]> => rig.callbacks();
+  const first = async (): Promise<Callback> => (await callbacks())[0];
   const holdPlace = async (number: string): Promise<{ call: SimCall; cb: Callback }> => {
     const call = await rig.caller(number);
     return { call, cb: await rig.holdPlace(call, true) };
@@ -35,9 +36,9 @@ describe('SIGKILL of the daemon against the ARI simulator', function () {
     assert.equal(rig.sim.queueEntries('support').length, 1, 'the placeholder keeps its place while the daemon is dead');
     await start();
     rig.sim.setMember('support', 'agent1', { state: 'available' });
-    await rig.until(() => callbacks()[0].status === 'Completed', 'Completed');
+    await rig.until(async () => (await first()).status === 'Completed', 'Completed');
     assert.equal(rig.dialsTo('+420601000101'), 1);
-    assert.equal(rig.db().attemptsOf(cb.id).length, 1);
+    assert.equal((await rig.db().attemptsOf(cb.id)).length, 1);
   });
 
   const killWhileRinging = async (number: string) => {
@@ -55,21 +56,21 @@ describe('SIGKILL of the daemon against the ARI simulator', function () {
   it('killed while the customer rings and restarted before they answer: the call is adopted and completes', async () => {
     const cb = await killWhileRinging('+420601000104');
     await start();
-    await rig.until(() => callbacks()[0].status === 'Completed', 'Completed');
-    assert.equal(rig.db().attemptsOf(cb.id).length, 1);
+    await rig.until(async () => (await first()).status === 'Completed', 'Completed');
+    assert.equal((await rig.db().attemptsOf(cb.id)).length, 1);
     assert.equal(rig.dialsTo('+420601000104'), 1);
   });
 
   it('killed while the customer rings, back after the call vanished: an outcome, the retry rules, no second dial', async () => {
     const cb = await killWhileRinging('+420601000102');
-    const customerRef = `cbcu-${rig.db().attemptsOf(cb.id)[0].id}`;
+    const customerRef = `cbcu-${(await rig.db().attemptsOf(cb.id))[0].id}`;
     // Answered with nobody in the application, the customer's channel ends.
     await rig.until(() => !rig.sim.channels().some((c) => String(c.id).startsWith(customerRef)), 'the customer channel to end');
     await start();
-    await rig.until(() => rig.db().attemptsOf(cb.id)[0]?.outcome !== null && callbacks()[0].status !== 'Dialing', 'the attempt to be settled after the restart');
-    const after = callbacks()[0];
+    await rig.until(async () => (await rig.db().attemptsOf(cb.id))[0]?.outcome !== null && (await first()).status !== 'Dialing', 'the attempt to be settled after the restart');
+    const after = await first();
     assert.equal(after.status, 'Scheduled', 'the retry rules decide what next');
-    assert.equal(rig.db().attemptsOf(cb.id)[0].outcome, 'failed', 'the customer leg vanished unobserved');
+    assert.equal((await rig.db().attemptsOf(cb.id))[0].outcome, 'failed', 'the customer leg vanished unobserved');
     assert.ok((after.dueAt as number) > Date.now() + 5 * 60_000, 'the next attempt waits its retry delay (failed: 10 min)');
     assert.equal(rig.dialsTo('+420601000102'), 1, 'nothing was dialled twice');
   });
@@ -81,7 +82,7 @@ describe('SIGKILL of the daemon against the ARI simulator', function () {
     await kill(); // before the caller pressed 1 to confirm
     call.hangup();
     await start();
-    await rig.until(() => callbacks()[0].status === 'Cancelled', 'the unconfirmed hold to be given up');
+    await rig.until(async () => (await first()).status === 'Cancelled', 'the unconfirmed hold to be given up');
     await rig.until(() => rig.sim.queueEntries('support').length === 0, 'the placeholder to leave the queue');
     assert.equal(rig.dialsTo('+420601000105'), 0, 'no placeholder is left for an agent to take');
   });
@@ -93,10 +94,10 @@ describe('SIGKILL of the daemon against the ARI simulator', function () {
       await kill();
       await start();
     }
-    assert.equal(callbacks().length, 1);
+    assert.equal((await callbacks()).length, 1);
     assert.equal(rig.sim.queueEntries('support').filter((e) => e.placeholderFor).length, 1, 'one placeholder, not one per restart');
     rig.sim.setMember('support', 'agent1', { state: 'available' });
-    await rig.until(() => callbacks()[0].status === 'Completed', 'Completed');
+    await rig.until(async () => (await first()).status === 'Completed', 'Completed');
     assert.equal(rig.dialsTo('+420601000103'), 1);
   });
 });

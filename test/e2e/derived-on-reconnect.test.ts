@@ -25,10 +25,13 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     await h.until(() => h.sim.queueEntries('support').some((e) => e.channelId === call.channelId), 'the caller in the queue');
     call.pressDigits('1');
     await once(call, 'stasis');
-    await h.until(() => h.callbacks().length > 0 && placeholderOf(h.callbacks()[0].id) !== undefined, 'the placeholder');
+    await h.until(async () => {
+      const [cb] = await h.callbacks();
+      return cb !== undefined && placeholderOf(cb.id) !== undefined;
+    }, 'the placeholder');
     call.pressDigits('1');
     await once(call, 'gone');
-    return h.callbacks()[0];
+    return (await h.callbacks())[0];
   };
 
   it('an anonymous caller who keys and confirms a number keeps their place (delay 0)', async () => {
@@ -42,8 +45,8 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     await anonymous.pressDigits('601000202#');
     await anonymous.pressDigits('1');
     await once(anonymous, 'gone');
-    await h.until(() => h.callbacks().length === 1, 'the callback');
-    const [cb] = h.callbacks();
+    await h.until(async () => (await h.callbacks()).length === 1, 'the callback');
+    const [cb] = await h.callbacks();
     await h.until(() => placeholderOf(cb.id) !== undefined, 'the placeholder');
     assert.equal(placeholderOf(cb.id)?.position, 2, 'the place the caller left');
     agents('available');
@@ -61,7 +64,7 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     await h.boot();
     await h.status(cb.id, 'Expired');
     await h.until(() => placeholderOf(cb.id) === undefined, 'the placeholder to be removed');
-    await h.until(() => h.daemon.store.openAttempts().length === 0, 'the attempt to be closed');
+    await h.until(async () => (await h.daemon.store.openAttempts()).length === 0, 'the attempt to be closed');
     agents('available');
     assert.equal(h.dialsTo('+420601000211'), 0, 'nobody dialled for an expired callback');
   });
@@ -70,16 +73,16 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     h = await new AsteriskHarness().start({ dialMode: 'customer-first', retryMinutes: { default: 1, agent_unanswered: 1, failed: 1 } });
     h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 300, state: 'paused' }] });
     h.sim.scriptDestination('+420601000221', { outcome: 'answer', afterMs: 50, digitsAfterAnswer: '1', digitsDelayMs: 30 });
-    const { callback } = h.daemon.callbacks.request({ number: '+420601000221', queue: 'support', mechanism: 'manual', birthEvent: 'Created', shifted: false, by: 'test', delayMinutes: 0 });
+    const { callback } = await h.daemon.callbacks.request({ number: '+420601000221', queue: 'support', mechanism: 'manual', birthEvent: 'Created', shifted: false, by: 'test', delayMinutes: 0 });
     await h.until(() => h.sim.queueEntries('support').some((e) => e.channelId.startsWith('cbcu-')), 'the customer queued at the head');
     await h.daemon.stop();
     agents('available');
     await h.until(() => h.sim.conversations().some((c) => c.channelId.startsWith('cbcu-') && c.endedAt !== null), 'the conversation to end');
     await h.boot();
     await h.status(callback.id, 'Completed');
-    h.timers.advance(5 * MIN);
+    await h.advance(5 * MIN);
     assert.equal(h.dialsTo('+420601000221'), 1);
-    assert.equal(h.daemon.store.attemptsOf(callback.id)[0].outcome, 'answered');
+    assert.equal((await h.daemon.store.attemptsOf(callback.id))[0].outcome, 'answered');
     await h.until(() => [...h.sim.globals().keys()].every((k) => !k.startsWith('CALLBACKD_SERVED_')), 'the served marks to be cleared');
   });
 
@@ -88,7 +91,7 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 100, state: 'available' }] });
     const call = await h.caller('+420601000231');
     await once(call, 'gone');
-    await h.until(() => h.daemon.store.getCall(call.channelId)?.result === 'served', 'served');
+    await h.until(async () => (await h.daemon.store.getCall(call.channelId))?.result === 'served', 'served');
     await h.until(() => !h.sim.globals().has(`CALLBACKD_SERVED_${call.channelId}`), 'the mark to be cleared');
   });
 
@@ -97,14 +100,14 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 100, state: 'paused' }] });
     const lost = await h.caller('+420601000241');
     lost.hangup();
-    await h.until(() => h.callbacks().length === 1, 'the LostShift callback');
+    await h.until(async () => (await h.callbacks()).length === 1, 'the LostShift callback');
     const again = await h.caller('+420601000241');
     await h.daemon.stop();
     agents('available');
     await once(again, 'gone');
     await h.boot();
-    await h.status(h.callbacks()[0].id, 'Neglected');
-    assert.equal(h.daemon.store.getCall(again.channelId)?.result, 'served');
+    await h.status((await h.callbacks())[0].id, 'Neglected');
+    assert.equal((await h.daemon.store.getCall(again.channelId))?.result, 'served');
   });
 
   it('an abandon that reaches a restarted daemon before it watches the call again still becomes a callback', async () => {
@@ -114,13 +117,13 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     await h.daemon.stop();
     // As if the row were lost with the process that wrote it: the new daemon has nothing to adopt.
     const store = SqliteStore.open(h.config.db);
-    store.upsertCall({ ...store.getCall(call.channelId)!, result: 'left' });
-    store.close();
+    await store.upsertCall({ ...(await store.getCall(call.channelId))!, result: 'left' });
+    await store.close();
     await h.boot();
     call.hangup();
-    await h.until(() => h.callbacks().length === 1, 'the LostShift callback');
-    assert.equal(h.callbacks()[0].originCallId, call.channelId);
-    assert.equal(h.daemon.store.getCall(call.channelId)?.result, 'abandoned');
+    await h.until(async () => (await h.callbacks()).length === 1, 'the LostShift callback');
+    assert.equal((await h.callbacks())[0].originCallId, call.channelId);
+    assert.equal((await h.daemon.store.getCall(call.channelId))?.result, 'abandoned');
   });
 
   it('a key pressed while the number is read out stops the read-out at once', async () => {
@@ -135,7 +138,7 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     const playbackId = String(readOut()!.query.playbackId);
     const stop = h.sim.requests().find((r) => r.method === 'DELETE' && r.path === `/playbacks/${playbackId}`);
     assert.equal(stop?.status, 204, 'the read-out playback was stopped');
-    assert.equal(h.callbacks().length, 1);
+    assert.equal((await h.callbacks()).length, 1);
   });
 
   it('agent-first: the customer is dialled when the agent answers, while the agent hears whom they call', async () => {
@@ -161,12 +164,12 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     h.sim.faults.add({ method: 'POST', path: /\/continue$/, times: 3, respond: { status: 500, body: '{"message":"Internal Server Error"}' } });
     const call = h.sim.callIntoQueue({ number: '+420601000281', queue: 'support' });
     await h.until(() => h.sim.faults.taken === 6, 'the hop to fail');
-    assert.equal(h.daemon.store.getCall(call.channelId)?.result, 'waiting', 'recorded although Asterisk answered badly');
+    assert.equal((await h.daemon.store.getCall(call.channelId))?.result, 'waiting', 'recorded although Asterisk answered badly');
     assert.equal(h.sim.queueEntries('support').length, 0, 'still parked in the hop');
     h.sim.dropConnections();
     await h.until(() => h.sim.queueEntries('support').some((e) => e.channelId === call.channelId), 'the caller continued into the queue after the reconnect');
     call.hangup();
-    await h.until(() => h.callbacks().length === 1, 'the LostShift callback');
-    assert.equal(h.callbacks()[0].originCallId, call.channelId);
+    await h.until(async () => (await h.callbacks()).length === 1, 'the LostShift callback');
+    assert.equal((await h.callbacks())[0].originCallId, call.channelId);
   });
 });

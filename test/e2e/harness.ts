@@ -10,6 +10,7 @@ import type { PbxGateway } from '../../src/pbx/gateway';
 import { testConfig } from '../helpers/config';
 import { FakeTimers, OffsetClock } from '../helpers/fake-timers';
 import { removeDir, tempDir } from '../helpers/tmp';
+import { idle, until } from '../helpers/wait';
 
 export const MIN = 60_000;
 
@@ -41,7 +42,7 @@ export class AsteriskHarness {
   async boot(): Promise<void> {
     const logger = createSilentLogger();
     const gateway = createGateway(this.config, logger, this.clock) as PbxGateway;
-    this.daemon = new Daemon({ config: this.config, logger, clock: this.clock, timers: this.timers, gateway, watchMs: 0 });
+    this.daemon = await Daemon.open({ config: this.config, logger, clock: this.clock, timers: this.timers, gateway });
     await this.daemon.start();
     await this.until(() => gateway.isConnected(), 'the gateway to connect');
     await this.sim.waitForApp();
@@ -53,22 +54,29 @@ export class AsteriskHarness {
     removeDir(this.dir);
   }
 
-  callbacks(): Callback[] {
-    return this.daemon.store.list({ limit: 100 }).items;
+  async callbacks(): Promise<Callback[]> {
+    return (await this.daemon.store.list({ limit: 100 })).items;
   }
 
   /** Polls a condition the daemon reaches asynchronously over the wire (no fixed sleeps). */
-  async until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+  async until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+    await until(check, what, timeoutMs);
   }
 
   async status(id: string, status: Status, timeoutMs = 10_000): Promise<Callback> {
-    await this.until(() => this.daemon.store.get(id)?.status === status, `callback ${id} to be ${status} (is ${this.daemon.store.get(id)?.status})`, timeoutMs);
-    return this.daemon.store.get(id) as Callback;
+    const get = () => this.daemon.store.get(id);
+    await until(async () => (await get())?.status === status, async () => `callback ${id} to be ${status} (is ${(await get())?.status})`, timeoutMs);
+    return (await get()) as Callback;
+  }
+
+  /** Moves the clock on, letting the daemon finish what each timer started (a claim, an attempt asked of the PBX). */
+  async advance(ms: number): Promise<void> {
+    await this.timers.advance(ms, () => idle(this.daemon));
+  }
+
+  /** The daemon has nothing in flight: what it asked of the PBX was asked. */
+  idle(): Promise<void> {
+    return idle(this.daemon);
   }
 
   /** Originations the simulator received for one customer number. */
@@ -80,7 +88,7 @@ export class AsteriskHarness {
   async caller(number: string, queue = 'support'): Promise<SimCall> {
     const call = this.sim.callIntoQueue({ number, queue, form: { ACCOUNT: `acc-${number.slice(-3)}` } });
     await once(call, 'queued');
-    await this.until(() => this.daemon.store.getCall(call.channelId) !== null, `call ${call.channelId} to be observed`);
+    await this.until(async () => (await this.daemon.store.getCall(call.channelId)) !== null, `call ${call.channelId} to be observed`);
     return call;
   }
 }

@@ -4,9 +4,12 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { AriSimulator, type SimCall } from '../../src/asterisk/simulator';
 import type { Callback } from '../../src/domain/types';
+import type { CallbackStore } from '../../src/domain/store';
+import { openStore } from '../../src/store/open';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import { killed, startCli } from './cli';
 import { removeDir, tempDir } from './tmp';
+import { until } from './wait';
 
 /**
  * The real daemon process (`callbackd run`) against the ARI simulator, in a directory of its own:
@@ -17,7 +20,7 @@ export class DaemonProcessRig {
   readonly sim = new AriSimulator({ playbackMs: 5, dtmfGapMs: 20 });
   env: Record<string, string> = {};
   child: ChildProcess | null = null;
-  private store: SqliteStore | null = null;
+  private store: CallbackStore | null = null;
 
   constructor(prefix: string) {
     this.dir = tempDir(prefix);
@@ -38,13 +41,15 @@ export class DaemonProcessRig {
       CALLBACKD_TRANSITIONS: JSON.stringify(transitions),
       ...extraEnv,
     };
+    // On PostgreSQL the reader is opened here (it connects); a SQLite file is opened on first use.
+    if (this.env.CALLBACKD_STORE === 'postgres') this.store = await openStore({ store: 'postgres', storeUrl: this.env.CALLBACKD_STORE_URL, db: '' });
     return this;
   }
 
   async close(): Promise<void> {
     if (this.child) await killed(this.child, 'SIGKILL');
     this.child = null;
-    this.store?.close();
+    await this.store?.close();
     this.store = null;
     await this.sim.stop();
     removeDir(this.dir);
@@ -73,22 +78,18 @@ export class DaemonProcessRig {
     await this.until(() => !this.sim.appConnected(), 'the app to be gone');
   }
 
-  async until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  async until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+    await until(check, what, ms, 20);
   }
 
   /** The database the daemon writes, read beside it. */
-  db(): SqliteStore {
+  db(): CallbackStore {
     this.store ??= SqliteStore.open(this.env.CALLBACKD_DB);
     return this.store;
   }
 
-  callbacks(): Callback[] {
-    return this.db().list({ limit: 10 }).items;
+  async callbacks(): Promise<Callback[]> {
+    return (await this.db().list({ limit: 10 })).items;
   }
 
   dialsTo(number: string): number {
@@ -106,11 +107,14 @@ export class DaemonProcessRig {
   async holdPlace(call: SimCall, confirm: boolean, queue = 'support'): Promise<Callback> {
     call.pressDigits('1');
     await once(call, 'stasis');
-    await this.until(() => this.callbacks().length > 0 && this.sim.queueEntries(queue).some((e) => e.placeholderFor === this.callbacks()[0].id), 'the held place');
+    await this.until(async () => {
+      const [held] = await this.callbacks();
+      return held !== undefined && this.sim.queueEntries(queue).some((e) => e.placeholderFor === held.id);
+    }, 'the held place');
     if (confirm) {
       call.pressDigits('1');
       await once(call, 'gone');
     }
-    return this.callbacks()[0];
+    return (await this.callbacks())[0];
   }
 }

@@ -49,14 +49,20 @@ export class FakeTimers implements Timers {
     return this.pending.length ? Math.min(...this.pending.map((p) => p.at)) : null;
   }
 
-  advance(ms: number): void {
+  /**
+   * Moves the clock forward by `ms`, firing what comes due in order. After each timer `settle` is
+   * awaited (the work the timer started, which may arm the next timer before `ms` is over).
+   */
+  async advance(ms: number, settle: () => Promise<void> = async () => undefined): Promise<void> {
     const until = this.clock.now() + ms;
+    await settle();
     for (;;) {
       const due = this.pending.filter((p) => p.at <= until).sort((a, b) => a.at - b.at || a.id - b.id)[0];
       if (!due) break;
       this.pending = this.pending.filter((p) => p !== due);
       this.clock.set(Math.max(this.clock.now(), due.at));
       due.fn();
+      await settle();
     }
     this.clock.set(until);
   }

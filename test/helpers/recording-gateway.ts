@@ -10,6 +10,10 @@ export class RecordingGateway implements PbxGateway {
   reconcileAnswer: ReconcileResult = { goneAttempts: [], goneCallIds: [] };
   failNextStart: Error | null = null;
   failNextAbandon: Error | null = null;
+  /** Every abandon fails with this while it is set (a PBX that keeps refusing). */
+  failAbandons: Error | null = null;
+  /** Abandons asked for, whether or not they succeeded. */
+  abandonRequests = 0;
 
   async start(listener: PbxListener): Promise<void> {
     this.listener = listener;
@@ -25,7 +29,8 @@ export class RecordingGateway implements PbxGateway {
     if (err) throw err;
   }
   async abandonAttempt(ref: AttemptRef): Promise<void> {
-    const err = this.failNextAbandon;
+    this.abandonRequests++;
+    const err = this.failNextAbandon ?? this.failAbandons;
     this.failNextAbandon = null;
     if (err) throw err;
     this.abandoned.push(ref);

@@ -1,13 +1,10 @@
 import path from 'node:path';
-import { migrate, openDatabase } from '../../src/store/database';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { NewCallback } from '../../src/domain/store';
 import { randomUUID } from 'node:crypto';
 
 export function openTestStore(dir: string, name = 'callbackd.db'): SqliteStore {
-  const db = openDatabase(path.join(dir, name));
-  migrate(db);
-  return new SqliteStore(db);
+  return SqliteStore.open(path.join(dir, name));
 }
 
 export function newCallback(fields: Partial<NewCallback> = {}): NewCallback {
@@ -25,6 +22,7 @@ export function newCallback(fields: Partial<NewCallback> = {}): NewCallback {
     form: {},
     note: null,
     queuePosition: null,
+    pbx: 'default',
     ...fields,
   };
 }

@@ -85,13 +85,13 @@ export class RecordingListener implements PbxListener {
   connectionChanged(up: boolean): void {
     this.push({ kind: 'connection', up });
   }
-  queueCallEntered(e: QueueCallEntered): void {
+  async queueCallEntered(e: QueueCallEntered): Promise<void> {
     this.push({ kind: 'entered', e });
   }
-  queueCallServed(e: QueueCallServed): void {
+  async queueCallServed(e: QueueCallServed): Promise<void> {
     this.push({ kind: 'served', e });
   }
-  queueCallGone(e: QueueCallGone): void {
+  async queueCallGone(e: QueueCallGone): Promise<void> {
     this.push({ kind: 'gone', e });
   }
   async ivrCallback(session: CallerSession, req: IvrCallbackRequest): Promise<void> {
@@ -105,7 +105,7 @@ export class RecordingListener implements PbxListener {
   customerConfirmed(ref: AttemptRef): void {
     this.push({ kind: 'confirmed', ref });
   }
-  attemptEnded(ref: AttemptRef, outcome: Outcome, detail: string): void {
+  async attemptEnded(ref: AttemptRef, outcome: Outcome, detail: string): Promise<void> {
     this.push({ kind: 'ended', ref, outcome, detail });
   }
 

@@ -135,44 +135,44 @@ export class DaemonProcess {
     return this.storeHandle;
   }
 
-  callbacks(): Callback[] {
-    return this.store.list({ limit: 100 }).items;
+  async callbacks(): Promise<Callback[]> {
+    return (await this.store.list({ limit: 100 })).items;
   }
 
-  get(id: string): Callback | null {
+  get(id: string): Promise<Callback | null> {
     return this.store.get(id);
   }
 
-  attemptsOf(id: string): Attempt[] {
+  attemptsOf(id: string): Promise<Attempt[]> {
     return this.store.attemptsOf(id);
   }
 
-  eventsOf(id: string): CallEvent[] {
+  eventsOf(id: string): Promise<CallEvent[]> {
     return this.store.eventsOf(id);
   }
 
-  call(id: string): CallRecord | null {
+  call(id: string): Promise<CallRecord | null> {
     return this.store.getCall(id);
   }
 
   /** Waits for the callback to reach `status` (the error says where it is). */
   async status(id: string, status: Callback['status'], timeoutMs = 30_000): Promise<Callback> {
-    await until(() => this.get(id)?.status === status, `callback ${id} to be ${status}`, timeoutMs, () => ({
-      callback: this.get(id),
-      attempts: this.attemptsOf(id).map((a) => `${a.seq}:${a.outcome ?? 'open'}:${a.detail ?? ''}`),
+    await until(async () => (await this.get(id))?.status === status, `callback ${id} to be ${status}`, timeoutMs, async () => ({
+      callback: await this.get(id),
+      attempts: (await this.attemptsOf(id)).map((a) => `${a.seq}:${a.outcome ?? 'open'}:${a.detail ?? ''}`),
     }));
-    return this.get(id) as Callback;
+    return (await this.get(id)) as Callback;
   }
 
   /** The one callback of the test, once there is exactly one. */
   async only(what = 'the callback', timeoutMs = 20_000): Promise<Callback> {
-    await until(() => this.callbacks().length === 1, what, timeoutMs, () => this.callbacks().map((c) => `${c.status} ${c.number}`));
-    return this.callbacks()[0];
+    await until(async () => (await this.callbacks()).length === 1, what, timeoutMs, async () => (await this.callbacks()).map((c) => `${c.status} ${c.number}`));
+    return (await this.callbacks())[0];
   }
 
   async close(): Promise<void> {
     await this.kill();
-    this.storeHandle?.close();
+    await this.storeHandle?.close();
     this.storeHandle = null;
   }
 }

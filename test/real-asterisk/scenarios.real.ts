@@ -85,13 +85,13 @@ describe('callbackd against a real Asterisk 22', function () {
     await pbx.reset();
   });
 
-  const placeholderId = (daemon: DaemonProcess, cb: Callback): string | null => {
-    const open = daemon.attemptsOf(cb.id).find((a) => a.endedAt === null);
+  const placeholderId = async (daemon: DaemonProcess, cb: Callback): Promise<string | null> => {
+    const open = (await daemon.attemptsOf(cb.id)).find((a) => a.endedAt === null);
     return open?.placeholderRef ? `${open.placeholderRef};2` : null;
   };
   /** The queue as ids: callers by their call id, placeholders by the callback they stand for. */
   const queueOrder = async (daemon: DaemonProcess, names: Record<string, string> = {}): Promise<string[]> => {
-    const placeholders = new Map(daemon.callbacks().map((c) => [placeholderId(daemon, c), `placeholder:${c.number}`]));
+    const placeholders = new Map(await Promise.all((await daemon.callbacks()).map(async (c) => [await placeholderId(daemon, c), `placeholder:${c.number}`] as const)));
     return (await pbx.queueCallers()).map((q) => (q.id && placeholders.get(q.id)) ?? (q.id && names[q.id]) ?? q.id ?? q.name);
   };
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -104,10 +104,13 @@ describe('callbackd against a real Asterisk 22', function () {
     await caller.dtmf('1');
     await until(() => caller.inCallbackNode(), `${caller.number} to be in the CallBack node`, 10_000, () => caller.app());
     const cb = await daemon.only('the held callback');
-    await until(async () => (await pbx.queueCallers()).some((q) => q.id === placeholderId(daemon, cb)), 'the placeholder in the queue', 15_000, () => pbx.queueCallers());
+    await until(async () => {
+      const ph = await placeholderId(daemon, cb);
+      return (await pbx.queueCallers()).some((q) => q.id === ph);
+    }, 'the placeholder in the queue', 15_000, () => pbx.queueCallers());
     await caller.dtmf('1');
     await caller.waitGone();
-    return daemon.get(cb.id) as Callback;
+    return (await daemon.get(cb.id)) as Callback;
   };
 
   it('(0) the test phones behave as the recorded Asterisk traces, and the daemon reads their outcomes from what it sees', async () => {
@@ -150,7 +153,7 @@ describe('callbackd against a real Asterisk 22', function () {
     await until(async () => (await queueOrder(daemon1, names)).join() === 'A,placeholder:+420601000002,C', 'the placeholder at the place B left', 15_000, () => queueOrder(daemon1, names));
     await b.dtmf('1'); // confirms the number read back
     await b.waitGone();
-    assert.equal(daemon1.get(held.id)?.status, 'Scheduled');
+    assert.equal((await daemon1.get(held.id))?.status, 'Scheduled');
     assert.equal(await pbx.dialsTo('+420601000002'), 0, 'nobody is dialled while the place is held');
 
     await pbx.unpause('agent1');
@@ -161,9 +164,9 @@ describe('callbackd against a real Asterisk 22', function () {
     assert.equal(done.mechanism, 'IvrCallBack');
     assert.equal(done.originCallId, b.id);
     assert.deepEqual(done.form, { ACCOUNT: 'acc-002' });
-    const types = daemon1.eventsOf(held.id).map((e) => e.type);
+    const types = (await daemon1.eventsOf(held.id)).map((e) => e.type);
     assert.ok(types.includes('CallBack') && types.includes('AttemptStarted') && types.includes('AttemptEnded'), types.join());
-    const attempts = daemon1.attemptsOf(held.id);
+    const attempts = await daemon1.attemptsOf(held.id);
     assert.deepEqual(attempts.map((x) => x.outcome), ['answered']);
     await until(async () => (await pbx.bridges()).length === 0, 'the bridge to be deleted after the conversation', 20_000, () => pbx.bridges());
   });
@@ -175,8 +178,8 @@ describe('callbackd against a real Asterisk 22', function () {
     const caller = await pbx.callIntoQueue('+420601000006');
     const cb = await holdPlace(daemon1, caller);
     await pbx.unpause('agent1');
-    await until(() => daemon1.attemptsOf(cb.id)[0]?.outcome, 'the attempt to end', 60_000);
-    const [attempt] = daemon1.attemptsOf(cb.id);
+    await until(async () => (await daemon1.attemptsOf(cb.id))[0]?.outcome, 'the attempt to end', 60_000);
+    const [attempt] = await daemon1.attemptsOf(cb.id);
     const customer = attempt.customerRef as string;
     const placeholder = attempt.placeholderRef as string;
     const at = (pred: (e: (typeof pbx.events)[number]['event']) => boolean) => pbx.events.find((e) => pred(e.event))?.at ?? null;
@@ -188,7 +191,7 @@ describe('callbackd against a real Asterisk 22', function () {
       attempt.outcome === 'answered' && joined !== null && joined - answered < 2000,
       `the customer answered; ${digits} digit(s) of the number read-out were then started on the agent's channel; ` +
         `the agent ${joined === null ? 'was never joined' : `entered the bridge ${joined - answered} ms later`}; ` +
-        `attempt outcome ${attempt.outcome} (${attempt.detail}); callback ${daemon1.get(cb.id)?.status}`,
+        `attempt outcome ${attempt.outcome} (${attempt.detail}); callback ${(await daemon1.get(cb.id))?.status}`,
     );
   });
 
@@ -210,7 +213,7 @@ describe('callbackd against a real Asterisk 22', function () {
     await until(async () => (await servedNumbers()).includes('+420601000012'), 'the next caller to be served', 30_000, () => pbx.served());
     assert.equal(await pbx.dialsTo('+420601000011'), 0);
     assert.deepEqual(await servedNumbers(), ['+420601000012']);
-    assert.equal(daemon1.attemptsOf(cb.id)[0]?.outcome, 'agent_unanswered');
+    assert.equal((await daemon1.attemptsOf(cb.id))[0]?.outcome, 'agent_unanswered');
     await later.hangup();
   });
 
@@ -231,8 +234,8 @@ describe('callbackd against a real Asterisk 22', function () {
     assert.equal(cb.status, 'Scheduled');
     assert.equal(cb.mechanism, 'IvrCallBack');
     assert.ok(cb.dueAt !== null && Math.abs(cb.dueAt - (booked + 5 * MIN)) < 15_000, `due ${new Date(cb.dueAt ?? 0).toISOString()}, booked ${new Date(booked).toISOString()}`);
-    assert.ok(daemon1.eventsOf(cb.id).some((e) => e.type === 'NumberConfirmed'));
-    assert.equal(daemon1.attemptsOf(cb.id).length, 0);
+    assert.ok((await daemon1.eventsOf(cb.id)).some((e) => e.type === 'NumberConfirmed'));
+    assert.equal((await daemon1.attemptsOf(cb.id)).length, 0);
     // Not five minutes of waiting: a manual request for the same number and queue is merged and the earlier due time wins.
     await pbx.agentTiming('agent1', AGENT_WAITS);
     await pbx.customer('+420777123456', ANSWERS_AFTER_READOUT);
@@ -256,13 +259,16 @@ describe('callbackd against a real Asterisk 22', function () {
     const cb = await daemon1.only('the LostShift callback');
     assert.equal(cb.mechanism, 'LostShift');
     assert.deepEqual(cb.form, { ACCOUNT: 'acc-031' });
-    assert.equal(daemon1.eventsOf(cb.id).find((e) => e.type === 'LostCall')?.callId, call.id);
-    assert.equal(daemon1.call(call.id)?.result, 'abandoned');
-    await until(async () => (await pbx.queueCallers())[0]?.id === placeholderId(daemon1, cb), 'the placeholder at the head of the queue', 15_000, () => pbx.queueCallers());
+    assert.equal((await daemon1.eventsOf(cb.id)).find((e) => e.type === 'LostCall')?.callId, call.id);
+    assert.equal((await daemon1.call(call.id))?.result, 'abandoned');
+    await until(async () => {
+      const ph = await placeholderId(daemon1, cb);
+      return (await pbx.queueCallers())[0]?.id === ph;
+    }, 'the placeholder at the head of the queue', 15_000, () => pbx.queueCallers());
     await pbx.unpause('agent1');
     await daemon1.status(cb.id, 'Completed', 90_000);
     assert.equal(await pbx.dialsTo('+420601000031'), 1);
-    assert.deepEqual(daemon1.attemptsOf(cb.id).map((a) => `${a.mode}:${a.outcome}`), ['agent-first:answered']);
+    assert.deepEqual((await daemon1.attemptsOf(cb.id)).map((a) => `${a.mode}:${a.outcome}`), ['agent-first:answered']);
   });
 
   it('(e) busy, then no answer, with maxAttempts 2 and a busy retry of 0 minutes: Failed after two attempts', async () => {
@@ -274,7 +280,7 @@ describe('callbackd against a real Asterisk 22', function () {
     assert.equal(created.status, 0, created.stderr);
     const cb = await daemon1.only();
     await daemon1.status(cb.id, 'Failed', 90_000);
-    assert.deepEqual(daemon1.attemptsOf(cb.id).map((a) => a.outcome), ['busy', 'no_answer']);
+    assert.deepEqual((await daemon1.attemptsOf(cb.id)).map((a) => a.outcome), ['busy', 'no_answer']);
     assert.equal(await pbx.dialsTo('+420601000041'), 2);
   });
 
@@ -283,12 +289,12 @@ describe('callbackd against a real Asterisk 22', function () {
     await pbx.customer('+420601000042', 'invalid');
     assert.equal(daemon1.cli(['create', '--number', '+420601000042', '--queue', 'support', '--delay-minutes', '0']).status, 0);
     const cb = await daemon1.only();
-    await until(() => daemon1.attemptsOf(cb.id)[0]?.outcome, 'the attempt to end', 20_000);
-    const [attempt] = daemon1.attemptsOf(cb.id);
+    await until(async () => (await daemon1.attemptsOf(cb.id))[0]?.outcome, 'the attempt to end', 20_000);
+    const [attempt] = await daemon1.attemptsOf(cb.id);
     const hangup = ast.log().split('\n').find((l) => l.includes('+420601000042@cbt-customers') && l.includes('Hangup(') );
     assert.ok(
-      attempt.outcome === 'invalid_number' && daemon1.get(cb.id)?.status === 'Failed',
-      `the customer's line hung up with cause 1 (${hangup?.replace(/^.*Executing/, 'Executing')}); the daemon recorded ${attempt.outcome} (${attempt.detail}) and the callback is ${daemon1.get(cb.id)?.status}, due ${new Date(daemon1.get(cb.id)?.dueAt ?? 0).toISOString()}`,
+      attempt.outcome === 'invalid_number' && (await daemon1.get(cb.id))?.status === 'Failed',
+      `the customer's line hung up with cause 1 (${hangup?.replace(/^.*Executing/, 'Executing')}); the daemon recorded ${attempt.outcome} (${attempt.detail}) and the callback is ${(await daemon1.get(cb.id))?.status}, due ${new Date((await daemon1.get(cb.id))?.dueAt ?? 0).toISOString()}`,
     );
   });
 
@@ -309,14 +315,14 @@ describe('callbackd against a real Asterisk 22', function () {
     assert.match(mark, /^\d{10}$/);
     const neglected = await daemon1.status(cb.id, 'Neglected');
     assert.equal(neglected.dueAt, null);
-    assert.equal(daemon1.eventsOf(cb.id).find((e) => e.type === 'Neglected')?.callId, again.id);
+    assert.equal((await daemon1.eventsOf(cb.id)).find((e) => e.type === 'Neglected')?.callId, again.id);
     await until(async () => (await pbx.served()).length === 1, 'the agent to note the call');
     assert.deepEqual((await pbx.served()).map((x) => `${x.number}:${x.cbCall}`), [`+420601000051:${again.id}`], 'the agent channel inherited CB_CALL');
     await again.waitGone();
-    await until(() => daemon1.call(again.id)?.result === 'served', 'the call recorded as served');
+    await until(async () => (await daemon1.call(again.id))?.result === 'served', 'the call recorded as served');
     await until(async () => (await pbx.global(`CALLBACKD_SERVED_${again.id}`)) === null, 'the mark to be cleared once recorded');
     assert.equal(await pbx.dialsTo('+420601000051'), 0);
-    assert.equal(daemon1.attemptsOf(cb.id).length, 0);
+    assert.equal((await daemon1.attemptsOf(cb.id)).length, 0);
   });
 
   it('(g1) customer-first: the customer answers, presses 1, is queued at the head and served: Completed', async () => {
@@ -327,14 +333,14 @@ describe('callbackd against a real Asterisk 22', function () {
     const created = daemon1.cli(['create', '--number', '+420601000082', '--queue', 'support', '--delay-minutes', '0']);
     assert.equal(created.status, 0, created.stderr);
     const cb = await daemon1.only();
-    const customer = await until(() => daemon1.attemptsOf(cb.id)[0]?.customerRef, 'the attempt');
+    const customer = await until(async () => (await daemon1.attemptsOf(cb.id))[0]?.customerRef, 'the attempt');
     await until(async () => (await pbx.queueCallers()).map((q) => q.id).join() === `${customer},${waiting.id}`, 'the customer at the head, ahead of the waiting caller', 30_000, () => pbx.queueCallers());
     await pbx.unpause('agent1');
     await daemon1.status(cb.id, 'Completed', 30_000);
     await until(async () => (await pbx.served()).length >= 1, 'the agent to note the call');
     assert.equal((await pbx.served())[0]?.cbCall, customer, 'the agent took the customer first (CB_CALL inherited from [callbackd-enqueue])');
     assert.equal(await pbx.dialsTo('+420601000082'), 1);
-    assert.deepEqual(daemon1.attemptsOf(cb.id).map((a) => `${a.mode}:${a.outcome}`), ['customer-first:answered']);
+    assert.deepEqual((await daemon1.attemptsOf(cb.id)).map((a) => `${a.mode}:${a.outcome}`), ['customer-first:answered']);
     await until(async () => (await pbx.global(`CALLBACKD_SERVED_${customer}`)) === null, 'the served mark to be cleared once recorded');
   });
 
@@ -344,12 +350,12 @@ describe('callbackd against a real Asterisk 22', function () {
     const created = daemon1.cli(['create', '--number', '+420601000083', '--queue', 'support', '--delay-minutes', '0']);
     assert.equal(created.status, 0, created.stderr);
     const cb = await daemon1.only();
-    await until(() => daemon1.attemptsOf(cb.id)[0]?.outcome === 'not_confirmed', 'not_confirmed', 40_000, () => daemon1.attemptsOf(cb.id));
-    const after = daemon1.get(cb.id) as Callback;
+    await until(async () => (await daemon1.attemptsOf(cb.id))[0]?.outcome === 'not_confirmed', 'not_confirmed', 40_000, () => daemon1.attemptsOf(cb.id));
+    const after = (await daemon1.get(cb.id)) as Callback;
     assert.equal(after.status, 'Scheduled');
     assert.ok(Math.abs((after.dueAt as number) - (Date.now() + 7 * MIN)) < 10_000);
     assert.equal(await pbx.dialsTo('+420601000083'), 1);
-    const customer = daemon1.attemptsOf(cb.id)[0].customerRef as string;
+    const customer = (await daemon1.attemptsOf(cb.id))[0].customerRef as string;
     await until(async () => (await pbx.channel(customer)) === null, 'the customer to be hung up');
   });
 
@@ -362,7 +368,7 @@ describe('callbackd against a real Asterisk 22', function () {
     const c = await pbx.callIntoQueue('+420601000203');
     const names = { [a.id]: 'A', [x.id]: 'X', [c.id]: 'C' };
     await until(() => daemon1.call(x.id), 'X to be observed');
-    assert.equal(daemon1.call(x.id)?.number, null, 'anonymous');
+    assert.equal((await daemon1.call(x.id))?.number, null, 'anonymous');
     await x.dtmf('1');
     await until(() => x.inCallbackNode(), 'X in the CallBack node', 10_000, () => x.app());
     const i = await pbx.awaitPlayback(x.id, 'PlaybackStarted', /^sound:privacy-prompt$/);
@@ -407,9 +413,9 @@ describe('callbackd against a real Asterisk 22', function () {
     await pbx.agentTiming('agent1', { talkSeconds: 60 });
     await pbx.unpause('agent1');
     assert.equal(d1.cli(['create', '--number', '+420601000312', '--queue', 'support', '--delay-minutes', '0']).status, 0);
-    const unanswered = await until(() => d1.callbacks().find((c) => c.number === '+420601000312'), 'the unanswered callback');
+    const unanswered = await until(async () => (await d1.callbacks()).find((c) => c.number === '+420601000312'), 'the unanswered callback');
     await d1.status(unanswered.id, 'Failed', 60_000);
-    const placeholder = d1.attemptsOf(unanswered.id)[0].placeholderRef as string;
+    const placeholder = (await d1.attemptsOf(unanswered.id))[0].placeholderRef as string;
     await until(async () => (await pbx.channel(placeholder)) === null, 'the agent to be released');
     await d1.close();
     // Customer-first: the customer hears the whole request to press 1 and presses nothing.
@@ -459,7 +465,7 @@ describe('callbackd against a real Asterisk 22', function () {
     await pbx.customer('+420601000101', ANSWERS_AFTER_READOUT);
     const call = await pbx.callIntoQueue('+420601000101');
     const cb = await holdPlace(daemon1, call);
-    const ph = placeholderId(daemon1, cb);
+    const ph = await placeholderId(daemon1, cb);
     const deactivated = deactivations();
     await daemon1.kill();
     // Asterisk keeps an application that still has subscriptions, inactive: Stasis() into it fails.
@@ -469,7 +475,7 @@ describe('callbackd against a real Asterisk 22', function () {
     await pbx.unpause('agent1');
     await daemon1.status(cb.id, 'Completed', 90_000);
     assert.equal(await pbx.dialsTo('+420601000101'), 1);
-    assert.equal(daemon1.attemptsOf(cb.id).length, 1);
+    assert.equal((await daemon1.attemptsOf(cb.id)).length, 1);
   });
 
   it('(l) customer-first: the daemon SIGKILLed while the customer is queued, an agent talks to them meanwhile: Completed, not dialled again', async () => {
@@ -478,7 +484,7 @@ describe('callbackd against a real Asterisk 22', function () {
     await pbx.customer('+420601000221', 'answer:0.5:60:1');
     assert.equal(daemon1.cli(['create', '--number', '+420601000221', '--queue', 'support', '--delay-minutes', '0']).status, 0);
     const cb = await daemon1.only();
-    const customer = await until(() => daemon1.attemptsOf(cb.id)[0]?.customerRef, 'the attempt');
+    const customer = await until(async () => (await daemon1.attemptsOf(cb.id))[0]?.customerRef, 'the attempt');
     await until(async () => (await pbx.queueCallers())[0]?.id === customer, 'the customer queued at the head', 30_000, () => pbx.queueCallers());
     const deactivated = deactivations();
     await daemon1.kill();
@@ -488,10 +494,10 @@ describe('callbackd against a real Asterisk 22', function () {
     const mark = await until(() => pbx.global(`CALLBACKD_SERVED_${customer}`), 'the served mark of the customer', 10_000, () => pbx.globals('CALLBACKD_SERVED_'));
     await until(async () => (await pbx.channel(customer)) === null, 'the conversation to end', 30_000);
     assert.equal(await pbx.global(`CALLBACKD_SERVED_${customer}`), mark, 'the mark outlives the channels');
-    assert.equal(daemon1.get(cb.id)?.status, 'Dialing', 'nobody recorded anything while the daemon was down');
+    assert.equal((await daemon1.get(cb.id))?.status, 'Dialing', 'nobody recorded anything while the daemon was down');
     await daemon1.start();
     await daemon1.status(cb.id, 'Completed', 30_000);
-    assert.deepEqual(daemon1.attemptsOf(cb.id).map((a) => a.outcome), ['answered']);
+    assert.deepEqual((await daemon1.attemptsOf(cb.id)).map((a) => a.outcome), ['answered']);
     await until(async () => (await pbx.global(`CALLBACKD_SERVED_${customer}`)) === null, 'the mark to be cleared once recorded');
     assert.equal(await pbx.dialsTo('+420601000221'), 1, 'not dialled again');
   });
@@ -528,6 +534,6 @@ describe('callbackd against a real Asterisk 22', function () {
     const marked = [];
     for (const call of [a, b, c, ivr]) if (await pbx.global(`CALLBACKD_SERVED_${call.id}`)) marked.push(names[call.id]);
     assert.deepEqual(marked, ['A']);
-    assert.equal(daemon1.callbacks().length, 0);
+    assert.equal((await daemon1.callbacks()).length, 0);
   });
 });

@@ -1,0 +1,56 @@
+import type { CallRecord } from '../../domain/types';
+import type { Queryable } from './connection';
+import { type CallRow, toCall } from './rows';
+
+/** Calls as the PBX reported them, kept for history, exclusion and lost-call decisions. */
+
+/** Reports arrive in pieces (entered, then ended); the latest report is the whole truth, except a decision already taken. */
+const UPSERT_SQL = `
+INSERT INTO calls (id, pbx, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11)
+ON CONFLICT (id) DO UPDATE SET
+  pbx = excluded.pbx, number = excluded.number, queue = excluded.queue, entered_at = excluded.entered_at,
+  ended_at = excluded.ended_at, result = excluded.result, position = excluded.position,
+  wait_seconds = excluded.wait_seconds, form = excluded.form,
+  lost_decision = COALESCE(excluded.lost_decision, calls.lost_decision)`;
+
+export async function upsertCall(db: Queryable, call: CallRecord): Promise<void> {
+  await db.query(UPSERT_SQL, [
+    call.id,
+    call.pbx,
+    call.number,
+    call.queue,
+    call.enteredAt,
+    call.endedAt,
+    call.result,
+    call.position,
+    call.waitSeconds,
+    JSON.stringify(call.form ?? {}),
+    call.lostDecision ?? null,
+  ]);
+}
+
+export async function getCall(db: Queryable, id: string): Promise<CallRecord | null> {
+  const row = (await db.query<CallRow>('SELECT * FROM calls WHERE id = $1', [id])).rows[0];
+  return row ? toCall(row) : null;
+}
+
+export async function waitingCalls(db: Queryable, pbx: string, queue?: string): Promise<CallRecord[]> {
+  const result = await db.query<CallRow>(
+    "SELECT * FROM calls WHERE result = 'waiting' AND pbx = $1 AND ($2::text IS NULL OR queue = $2) ORDER BY entered_at, id",
+    [pbx, queue ?? null],
+  );
+  return result.rows.map(toCall);
+}
+
+export async function decideLostCall(db: Queryable, id: string, decision: string): Promise<void> {
+  await db.query('UPDATE calls SET lost_decision = $2 WHERE id = $1', [id, decision]);
+}
+
+export async function undecidedLostCalls(db: Queryable, pbx: string, limit: number): Promise<CallRecord[]> {
+  const result = await db.query<CallRow>(
+    "SELECT * FROM calls WHERE pbx = $1 AND result = 'abandoned' AND lost_decision IS NULL ORDER BY ended_at, id LIMIT $2",
+    [pbx, limit],
+  );
+  return result.rows.map(toCall);
+}

@@ -1,0 +1,66 @@
+import type { NewEvent } from '../../domain/store';
+import type { CallEvent } from '../../domain/types';
+import type { Queryable } from './connection';
+import { type EventRow, toEvent } from './rows';
+
+/** A history line ready to write, its callback and time filled in. */
+export interface EventLine {
+  type: string;
+  at: number;
+  callbackId: string | null;
+  callId: string | null;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Event ids are handed out in commit order, not in the order transactions happened to insert:
+ * without this lock a transaction that drew id 10 could commit after one that drew id 11, and an
+ * integration paging with `after=11` would never see 10. Taken last in every writing transaction
+ * (after its row locks, so it cannot take part in a deadlock) and held only until its COMMIT.
+ */
+const EVENT_ORDER_LOCK = 'callbackd.events';
+
+/** `callbackId` fills in events that leave theirs undefined (null stays null), as in SQLite. */
+export function eventLines(at: number, events: readonly NewEvent[], callbackId: string | null = null): EventLine[] {
+  return events.map((event) => ({
+    type: event.type,
+    at,
+    callbackId: event.callbackId === undefined ? callbackId : event.callbackId,
+    callId: event.callId ?? null,
+    data: event.data ?? {},
+  }));
+}
+
+/** Write the lines in order, in one statement; call it as the transaction's last write. */
+export async function writeEvents(client: Queryable, lines: readonly EventLine[]): Promise<void> {
+  if (lines.length === 0) return;
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [EVENT_ORDER_LOCK]);
+  await client.query(
+    `INSERT INTO events (type, at, callback_id, call_id, data)
+     SELECT type, at, callback_id, call_id, data::json
+       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS e (type, at, callback_id, call_id, data, n)
+      ORDER BY n`,
+    [
+      lines.map((line) => line.type),
+      lines.map((line) => line.at),
+      lines.map((line) => line.callbackId),
+      lines.map((line) => line.callId),
+      lines.map((line) => JSON.stringify(line.data)),
+    ],
+  );
+}
+
+export async function eventsOf(db: Queryable, callbackId: string): Promise<CallEvent[]> {
+  const result = await db.query<EventRow>('SELECT * FROM events WHERE callback_id = $1 ORDER BY id', [callbackId]);
+  return result.rows.map(toEvent);
+}
+
+export async function eventsOfCall(db: Queryable, callId: string): Promise<CallEvent[]> {
+  const result = await db.query<EventRow>('SELECT * FROM events WHERE call_id = $1 ORDER BY id', [callId]);
+  return result.rows.map(toEvent);
+}
+
+export async function eventsAfter(db: Queryable, afterId: number, limit: number): Promise<CallEvent[]> {
+  const result = await db.query<EventRow>('SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+  return result.rows.map(toEvent);
+}

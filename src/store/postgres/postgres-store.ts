@@ -1,0 +1,256 @@
+import type pg from 'pg';
+import type {
+  AttemptFilter,
+  CallbackChange,
+  CallbackStore,
+  ClaimRequest,
+  ClaimResult,
+  CreateResult,
+  ExportKind,
+  ExportPage,
+  Exported,
+  HeldSeat,
+  JoinResult,
+  ListFilter,
+  NewCallback,
+  NewEvent,
+  Page,
+  Seat,
+} from '../../domain/store';
+import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../../domain/types';
+import * as attempts from './attempts';
+import * as callbacks from './callbacks';
+import * as calls from './calls';
+import * as claims from './claims';
+import { Commits } from './commits';
+import * as copy from './copy';
+import { createPool, inTransaction, maskUrl, notifyWork } from './connection';
+import * as events from './events';
+import { listCallbacks } from './listing';
+import { migrate } from './migrate';
+import * as seats from './seats';
+import { WorkNotifications } from './work';
+
+export interface PostgresOpenOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+/**
+ * The CallbackStore on a PostgreSQL database that several daemons share. Every write that reads
+ * first locks what it read (FOR UPDATE, or an advisory lock for claims) in the same transaction;
+ * other daemons learn of new work through NOTIFY on `callbackd_work`.
+ */
+export class PostgresStore implements CallbackStore {
+  readonly kind = 'postgres' as const;
+  readonly location: string;
+  private readonly work: WorkNotifications;
+  /** The seats this store joined, so a heartbeat or leave of a replaced incarnation touches nothing. */
+  private readonly incarnations = new Map<string, seats.Incarnation>();
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    url: string,
+  ) {
+    this.location = maskUrl(url);
+    this.work = new WorkNotifications(url);
+  }
+
+  /** Connect, migrate and return the store; close() ends its connections. */
+  static async open(url: string, opts: PostgresOpenOptions = {}): Promise<PostgresStore> {
+    const pool = createPool(url, opts.poolSize ?? 10);
+    try {
+      await migrate(pool);
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new Error(`cannot open the PostgreSQL store at ${maskUrl(url)}: ${(err as Error).message}`, { cause: err });
+    }
+    return new PostgresStore(pool, url);
+  }
+
+  createOrMerge(callback: NewCallback, newEvents: NewEvent[], merge: (existing: Callback) => CallbackChange): Promise<CreateResult> {
+    return this.writing((commits) => commits.createOrMerge(callback, newEvents, merge));
+  }
+
+  createMany(
+    items: readonly { callback: NewCallback; events: NewEvent[] }[],
+    merge: (existing: Callback) => CallbackChange,
+  ): Promise<CreateResult[]> {
+    return this.writing(async (commits) => {
+      const results: CreateResult[] = [];
+      for (const item of items) results.push(await commits.createOrMerge(item.callback, item.events, merge));
+      return results;
+    });
+  }
+
+  commit(change: CallbackChange): Promise<Callback> {
+    return this.writing((commits) => commits.commit(change));
+  }
+
+  get(id: string): Promise<Callback | null> {
+    return callbacks.getCallback(this.pool, id);
+  }
+
+  list(filter: ListFilter): Promise<Page<Callback>> {
+    return listCallbacks(this.pool, filter);
+  }
+
+  pendingFor(number: string, queue: string): Promise<Callback | null> {
+    return callbacks.pendingFor(this.pool, number, queue);
+  }
+
+  countPending(queue: string): Promise<number> {
+    return callbacks.countPending(this.pool, queue);
+  }
+
+  countByStatus(): Promise<Partial<Record<Status, number>>> {
+    return callbacks.countByStatus(this.pool);
+  }
+
+  scheduledShiftedFor(number: string): Promise<Callback[]> {
+    return callbacks.scheduledShiftedFor(this.pool, number);
+  }
+
+  claimNextDue(request: ClaimRequest): Promise<ClaimResult> {
+    return inTransaction(this.pool, (client) => claims.claimNextDue(client, request));
+  }
+
+  releaseClaim(id: string, owner: string): Promise<void> {
+    return claims.releaseClaim(this.pool, id, owner);
+  }
+
+  releaseExpiredClaims(now: number): Promise<number> {
+    return claims.releaseExpiredClaims(this.pool, now);
+  }
+
+  releaseOrphanedClaims(owner: string, now: number, staleMs: number): Promise<number> {
+    return claims.releaseOrphanedClaims(this.pool, owner, now, staleMs);
+  }
+
+  nextDueAt(pbx: string, skipQueues?: readonly string[]): Promise<number | null> {
+    return claims.nextDueAt(this.pool, pbx, skipQueues);
+  }
+
+  dueForExpiry(now: number, limit: number): Promise<Callback[]> {
+    return claims.dueForExpiry(this.pool, now, limit);
+  }
+
+  adoptAttempts(owner: string, pbx: string, now: number, leaseMs: number): Promise<Attempt[]> {
+    return attempts.adoptAttempts(this.pool, owner, pbx, now, leaseMs);
+  }
+
+  renewAttemptLeases(owner: string, until: number): Promise<number> {
+    return attempts.renewAttemptLeases(this.pool, owner, until);
+  }
+
+  openAttempts(filter?: AttemptFilter): Promise<Attempt[]> {
+    return attempts.openAttempts(this.pool, filter);
+  }
+
+  heldPlacesWithoutPlaceholder(pbx: string): Promise<Callback[]> {
+    return callbacks.heldPlacesWithoutPlaceholder(this.pool, pbx);
+  }
+
+  attemptsOf(callbackId: string): Promise<Attempt[]> {
+    return attempts.attemptsOf(this.pool, callbackId);
+  }
+
+  getAttempt(id: string): Promise<Attempt | null> {
+    return attempts.getAttempt(this.pool, id);
+  }
+
+  eventsOf(callbackId: string): Promise<CallEvent[]> {
+    return events.eventsOf(this.pool, callbackId);
+  }
+
+  eventsAfter(afterId: number, limit: number): Promise<CallEvent[]> {
+    return events.eventsAfter(this.pool, afterId, limit);
+  }
+
+  upsertCall(call: CallRecord): Promise<void> {
+    return calls.upsertCall(this.pool, call);
+  }
+
+  getCall(id: string): Promise<CallRecord | null> {
+    return calls.getCall(this.pool, id);
+  }
+
+  waitingCalls(pbx: string, queue?: string): Promise<CallRecord[]> {
+    return calls.waitingCalls(this.pool, pbx, queue);
+  }
+
+  decideLostCall(id: string, decision: string): Promise<void> {
+    return calls.decideLostCall(this.pool, id, decision);
+  }
+
+  undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]> {
+    return calls.undecidedLostCalls(this.pool, pbx, limit);
+  }
+
+  callbacksOfCall(callId: string): Promise<Callback[]> {
+    return callbacks.callbacksOfCall(this.pool, callId);
+  }
+
+  eventsOfCall(callId: string): Promise<CallEvent[]> {
+    return events.eventsOfCall(this.pool, callId);
+  }
+
+  appendEvents(at: number, newEvents: NewEvent[]): Promise<void> {
+    return inTransaction(this.pool, (client) => events.writeEvents(client, events.eventLines(at, newEvents)));
+  }
+
+  /** One seat per owner; many owners at once. */
+  async join(seat: Seat, now: number, staleMs: number, alive: (held: Seat) => boolean): Promise<JoinResult> {
+    const result = await inTransaction(this.pool, (client) => seats.join(client, seat, now, staleMs, alive));
+    if (result.ok) this.incarnations.set(seat.owner, { host: seat.host, pid: seat.pid });
+    return result;
+  }
+
+  heartbeat(owner: string, now: number): Promise<boolean> {
+    return seats.heartbeat(this.pool, owner, now, this.incarnations.get(owner));
+  }
+
+  async leave(owner: string): Promise<void> {
+    await seats.leave(this.pool, owner, this.incarnations.get(owner));
+    this.incarnations.delete(owner);
+  }
+
+  seats(): Promise<HeldSeat[]> {
+    return seats.seats(this.pool);
+  }
+
+  onWork(listener: () => void): Promise<() => void> {
+    return this.work.add(listener);
+  }
+
+  async announceWork(): Promise<void> {
+    // Payload '*': not one PBX's news; listeners do not filter on it anyway.
+    await notifyWork(this.pool, '*');
+  }
+
+  exportPage<K extends ExportKind>(kind: K, after: string | null, limit: number): Promise<ExportPage<K>> {
+    return copy.exportPage(this.pool, kind, after, limit);
+  }
+
+  importRows<K extends ExportKind>(kind: K, rows: readonly Exported[K][]): Promise<number> {
+    return inTransaction(this.pool, (client) => copy.importRows(client, kind, rows, this.location));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.work.close();
+    await this.pool.end();
+  }
+
+  /** One transaction for a creation or change, its history and notifications written last. */
+  private writing<T>(work: (commits: Commits) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, async (client) => {
+      const commits = new Commits(client);
+      const result = await work(commits);
+      await commits.finish();
+      return result;
+    });
+  }
+}

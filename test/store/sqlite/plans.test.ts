@@ -1,0 +1,96 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import {
+  CLAIM_NEXT_DUE_SQL,
+  DUE_FOR_EXPIRY_SQL,
+  EARLIEST_DUE_IN_QUEUE_SQL,
+  FIRST_CLAIMABLE_QUEUE_SQL,
+  NEXT_CLAIMABLE_QUEUE_SQL,
+  NEXT_DUE_AT_SQL,
+  RELEASE_EXPIRED_SQL,
+  RELEASE_ORPHANED_SQL,
+  SLOTS_USED_SQL,
+} from '../../../src/store/claims';
+import { ADOPT_ATTEMPTS_SQL } from '../../../src/store/history';
+import { SqliteStore } from '../../../src/store/sqlite-store';
+import { T0, cleanup, tempDir } from '../helpers/fixtures';
+
+describe('store (sqlite only): query plans', () => {
+  let dir: string;
+  let store: SqliteStore;
+
+  function plan(sql: string, params: object): string {
+    return store.db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(params)
+      .map((row) => (row as { detail: string }).detail)
+      .join(' | ');
+  }
+
+  before(() => {
+    dir = tempDir();
+    store = SqliteStore.open(path.join(dir, 'callbackd.db'));
+    // Enough rows in other statuses and PBXs that a wrong plan would have a choice to make.
+    const insert = store.db.prepare(
+      `INSERT INTO callbacks (id, number, queue, status, mechanism, transition, due_at, created_at, updated_at, pbx)
+       VALUES (?, ?, ?, ?, 'manual', 't', ?, ?, ?, ?)`,
+    );
+    const attempt = store.db.prepare(
+      `INSERT INTO attempts (id, callback_id, seq, mode, started_at, ended_at, pbx) VALUES (?, ?, 1, 'agent-first', ?, ?, ?)`,
+    );
+    store.db.transaction(() => {
+      for (let i = 0; i < 2000; i++) {
+        const id = randomUUID();
+        const pbx = `pbx-${i % 3}`;
+        insert.run(id, `+3315${i}`, `q${i % 7}`, i % 4 ? 'Completed' : 'Scheduled', T0 + i, T0, T0, pbx);
+        attempt.run(randomUUID(), id, T0, i % 50 ? T0 + 1 : null, pbx);
+      }
+    }).immediate();
+    store.db.exec('ANALYZE');
+  });
+  after(async () => {
+    await store.close();
+    cleanup(dir);
+  });
+
+  it('claims and finds the next due time through the claimable index, in due order, within the PBX', () => {
+    const claim = plan(CLAIM_NEXT_DUE_SQL, { owner: 'a', until: 1, now: T0, pbx: 'pbx-1' });
+    assert.match(claim, /callbacks_claimable \(pbx=\? AND due_at/);
+    assert.doesNotMatch(claim, /TEMP B-TREE/);
+    assert.match(plan(NEXT_DUE_AT_SQL, { pbx: 'pbx-1' }), /callbacks_claimable \(pbx=\?/);
+  });
+
+  it('claims past full queues by seeking each other queue, never by walking the full ones', () => {
+    assert.match(plan(FIRST_CLAIMABLE_QUEUE_SQL, { pbx: 'pbx-1' }), /callbacks_claimable_queue \(pbx=\?/);
+    assert.match(plan(NEXT_CLAIMABLE_QUEUE_SQL, { pbx: 'pbx-1', after: 'a' }), /callbacks_claimable_queue \(pbx=\? AND queue>\?\)/);
+    const earliest = plan(EARLIEST_DUE_IN_QUEUE_SQL, { pbx: 'pbx-1', queue: 'support', now: T0 });
+    assert.match(earliest, /callbacks_claimable_queue \(pbx=\? AND queue=\? AND due_at/);
+    assert.doesNotMatch(earliest, /TEMP B-TREE/);
+  });
+
+  it('counts used slots from the open attempts and outstanding claims of the PBX only', () => {
+    const slots = plan(SLOTS_USED_SQL, { pbx: 'pbx-1', now: T0 });
+    assert.match(slots, /attempts_open_pbx \(pbx=\?\)/);
+    assert.match(slots, /callbacks_outstanding_claims \(pbx=\?/);
+    // Each open attempt's callback (for its queue) by primary key, never a scan.
+    assert.match(slots, /SEARCH c USING INDEX sqlite_autoindex_callbacks_1 \(id=\?\)/);
+    assert.doesNotMatch(slots, /\bSCAN\b/);
+    assert.match(plan(ADOPT_ATTEMPTS_SQL, { owner: 'a', pbx: 'pbx-1', now: T0, until: T0 }), /attempts_open_pbx \(pbx=\?\)/);
+  });
+
+  it('finds expiries, leases, pending and pages through their indexes', () => {
+    assert.match(plan(DUE_FOR_EXPIRY_SQL, { now: T0, limit: 10 }), /callbacks_expiry/);
+    assert.match(plan(RELEASE_EXPIRED_SQL, { now: T0 }), /callbacks_claimed/);
+    assert.match(plan(RELEASE_ORPHANED_SQL, { owner: 'a', now: T0, staleMs: 1 }), /callbacks_claimed/);
+    const pendingOnPbx = "SELECT * FROM callbacks WHERE number = @n AND queue = @q AND pbx = @p AND status IN ('Scheduled','Dialing')";
+    assert.match(plan(pendingOnPbx, { n: '+1', q: 'x', p: 'pbx-1' }), /callbacks_pending \(queue=\? AND number=\? AND pbx=\?\)/);
+    const pending = "SELECT * FROM callbacks WHERE number = @n AND queue = @q AND status IN ('Scheduled','Dialing')";
+    assert.match(plan(pending, { n: '+1', q: 'x' }), /callbacks_pending \(queue=\? AND number=\?\)/);
+    const countPending = "SELECT count(*) AS n FROM callbacks WHERE queue = @q AND status IN ('Scheduled','Dialing')";
+    assert.match(plan(countPending, { q: 'x' }), /callbacks_pending \(queue=\?\)/);
+    const page = 'SELECT * FROM callbacks WHERE (created_at, id) < (@c, @id) ORDER BY created_at DESC, id DESC LIMIT 50';
+    assert.match(plan(page, { c: T0, id: 'x' }), /callbacks_created/);
+    assert.doesNotMatch(plan(page, { c: T0, id: 'x' }), /TEMP B-TREE/);
+  });
+});
