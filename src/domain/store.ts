@@ -134,7 +134,8 @@ export interface CallbackStore {
   list(filter: ListFilter): Promise<Page<Callback>>;
   /** The pending (Scheduled or Dialing) callback for this number and queue, if any. */
   pendingFor(number: string, queue: string): Promise<Callback | null>;
-  countPending(queue: string): Promise<number>;
+  /** Pending callbacks of `queue` (on `pbx` only, when given: each PBX has its own maxPending). */
+  countPending(queue: string, pbx?: string): Promise<number>;
   /** How many callbacks stand in each status (a full scan: status displays, not hot paths). */
   countByStatus(): Promise<Partial<Record<Status, number>>>;
   /** Scheduled callbacks for `number` with shifted = true (Neglected candidates). */

@@ -92,7 +92,7 @@ export class Callbacks {
 
   /** Whether the rule's pending cap for the target queue is reached (the IVR stops offering). */
   async isFull(rule: TransitionRule, sourceQueue: string): Promise<boolean> {
-    return rule.maxPending > 0 && (await this.store.countPending(targetQueue(rule, sourceQueue))) >= rule.maxPending;
+    return rule.maxPending > 0 && (await this.store.countPending(targetQueue(rule, sourceQueue), this.config.pbxName)) >= rule.maxPending;
   }
 
   async request(req: CallbackRequest): Promise<{ callback: Callback; merged: boolean }> {

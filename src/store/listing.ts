@@ -17,6 +17,7 @@ type Params = { status?: string; number?: string; queue?: string; created_at?: n
 export class Listing {
   private readonly statements = new Map<string, Statement<Params, CallbackRow>>();
   private readonly pendingCount: Statement<[string], { n: number }>;
+  private readonly pendingCountOn: Statement<[string, string], { n: number }>;
   private readonly statusCounts: Statement<[], { status: Status; n: number }>;
   private readonly shiftedScheduled: Statement<[string], CallbackRow>;
   private readonly ofCall: Statement<{ call: string }, CallbackRow>;
@@ -24,6 +25,7 @@ export class Listing {
 
   constructor(private readonly db: Db) {
     this.pendingCount = db.prepare(`SELECT count(*) AS n FROM callbacks WHERE queue = ? AND ${PENDING}`);
+    this.pendingCountOn = db.prepare(`SELECT count(*) AS n FROM callbacks WHERE queue = ? AND pbx = ? AND ${PENDING}`);
     this.statusCounts = db.prepare('SELECT status, count(*) AS n FROM callbacks GROUP BY status');
     this.shiftedScheduled = db.prepare("SELECT * FROM callbacks WHERE number = ? AND status = 'Scheduled' AND shifted = 1 ORDER BY created_at, id");
     // A call's callbacks are the ones it caused plus any its events link to (a merged request, a LostCall).
@@ -39,8 +41,8 @@ export class Listing {
        ORDER BY created_at, id`);
   }
 
-  countPending(queue: string): number {
-    return this.pendingCount.get(queue)?.n ?? 0;
+  countPending(queue: string, pbx?: string): number {
+    return (pbx === undefined ? this.pendingCount.get(queue) : this.pendingCountOn.get(queue, pbx))?.n ?? 0;
   }
 
   countByStatus(): Partial<Record<Status, number>> {

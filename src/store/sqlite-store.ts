@@ -114,8 +114,8 @@ export class SqliteStore implements CallbackStore {
     return this.listing.countByStatus();
   }
 
-  async countPending(queue: string): Promise<number> {
-    return this.listing.countPending(queue);
+  async countPending(queue: string, pbx?: string): Promise<number> {
+    return this.listing.countPending(queue, pbx);
   }
 
   async scheduledShiftedFor(number: string): Promise<Callback[]> {

@@ -20,8 +20,11 @@ export async function pendingFor(db: Queryable, number: string, queue: string): 
   return (await many(db, sql, [number, queue]))[0] ?? null;
 }
 
-export async function countPending(db: Queryable, queue: string): Promise<number> {
-  const result = await db.query<{ n: number }>(`SELECT count(*) AS n FROM callbacks WHERE queue = $1 AND ${PENDING}`, [queue]);
+export async function countPending(db: Queryable, queue: string, pbx?: string): Promise<number> {
+  const result =
+    pbx === undefined
+      ? await db.query<{ n: number }>(`SELECT count(*) AS n FROM callbacks WHERE queue = $1 AND ${PENDING}`, [queue])
+      : await db.query<{ n: number }>(`SELECT count(*) AS n FROM callbacks WHERE queue = $1 AND pbx = $2 AND ${PENDING}`, [queue, pbx]);
   return result.rows[0]?.n ?? 0;
 }
 

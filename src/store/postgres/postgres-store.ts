@@ -100,8 +100,8 @@ export class PostgresStore implements CallbackStore {
     return callbacks.pendingFor(this.pool, number, queue);
   }
 
-  countPending(queue: string): Promise<number> {
-    return callbacks.countPending(this.pool, queue);
+  countPending(queue: string, pbx?: string): Promise<number> {
+    return callbacks.countPending(this.pool, queue, pbx);
   }
 
   countByStatus(): Promise<Partial<Record<Status, number>>> {

@@ -52,6 +52,10 @@ forEachBackend('callbacks, commits and merges', (t) => {
     const again = await t.store.createOrMerge(newCallback({ number: '+33155500021', pbx: 'pbx-b' }), [], mergeKeeping(T0));
     assert.deepEqual([again.merged, again.callback.id], [true, b.callback.id]);
     assert.equal(await t.store.countPending('support'), 2);
+    // Each PBX has its own maxPending: counted on one PBX, the other's do not count.
+    assert.equal(await t.store.countPending('support', 'pbx-a'), 1);
+    assert.equal(await t.store.countPending('support', 'pbx-b'), 1);
+    assert.equal(await t.store.countPending('support', 'pbx-c'), 0);
   });
 
   it('merges into a callback that is already Dialing without touching its status', async () => {
