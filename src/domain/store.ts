@@ -109,6 +109,8 @@ export type JoinResult = { ok: true } | { ok: false; holder: HeldSeat };
 export interface AttemptFilter {
   pbx?: string;
   owner?: string;
+  /** Only those whose callback is settled already (their placeholders are unwanted): one query, not one per attempt. */
+  settled?: boolean;
 }
 
 /**

@@ -360,7 +360,7 @@ export class Dialer {
   async releaseSettled(): Promise<number> {
     if (!this.canDial()) return 0;
     let released = 0;
-    for (const attempt of await this.store.openAttempts({ owner: this.identity.owner })) {
+    for (const attempt of await this.store.openAttempts({ owner: this.identity.owner, settled: true })) {
       const callback = await this.store.get(attempt.callbackId);
       if (!callback || !TERMINAL_STATUSES.has(callback.status)) continue;
       try {

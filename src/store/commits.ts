@@ -28,6 +28,11 @@ export interface Written<T> {
  * holds the write lock (SqliteStore opens it), so a check and the write it guards cannot be split.
  * What a change does is decided by change.ts, the same for every backend; this only reads and writes rows.
  */
+export const PENDING_FOR_SQL = `
+SELECT * FROM callbacks INDEXED BY callbacks_pending
+ WHERE number = @number AND queue = @queue AND (@pbx IS NULL OR pbx = @pbx) AND ${PENDING}
+ ORDER BY created_at, id LIMIT 1`;
+
 export class Commits {
   private readonly byId: Statement<[string], CallbackRow>;
   private readonly pending: Statement<{ number: string; queue: string; pbx: string | null }, CallbackRow>;
@@ -39,11 +44,10 @@ export class Commits {
     private readonly history: History,
   ) {
     this.byId = db.prepare('SELECT * FROM callbacks WHERE id = ?');
-    // Without a PBX (pendingFor) the oldest pending one of any PBX answers.
-    this.pending = db.prepare(`
-      SELECT * FROM callbacks
-       WHERE number = @number AND queue = @queue AND (@pbx IS NULL OR pbx = @pbx) AND ${PENDING}
-       ORDER BY created_at, id LIMIT 1`);
+    // Without a PBX (pendingFor) the oldest pending one of any PBX answers. The index is named:
+    // left to itself the planner walks callbacks_queue_created (every callback the queue ever had,
+    // 133 ms a create at a million) instead of seeking the few pending rows of the number.
+    this.pending = db.prepare(PENDING_FOR_SQL);
     this.insert = db.prepare(`INSERT INTO callbacks (${CALLBACK_COLUMNS}) VALUES (${CALLBACK_VALUES}) RETURNING *`);
     const assignments = CALLBACK_COLUMNS.split(', ')
       .filter((column) => column !== 'id')

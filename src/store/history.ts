@@ -1,9 +1,12 @@
 import type { Statement } from 'better-sqlite3';
 import { ConflictError } from '../domain/errors';
 import type { AttemptFilter, NewEvent } from '../domain/store';
-import type { Attempt, CallEvent, Outcome } from '../domain/types';
+import { TERMINAL_STATUSES, type Attempt, type CallEvent, type Outcome } from '../domain/types';
 import type { Db } from './database';
 import { type AttemptRow, type EventRow, toAttempt, toEvent } from './rows';
+
+/** The terminal statuses, spelled for SQL (constants of the domain, not input). */
+const SETTLED = [...TERMINAL_STATUSES].map((status) => `'${status}'`).join(',');
 
 interface EventParams {
   type: string;
@@ -33,7 +36,7 @@ export class History {
   private readonly setRefs: Statement<{ id: string; callback_id: string; placeholder_ref: string | null; customer_ref: string | null }>;
   private readonly attempt: Statement<[string], AttemptRow>;
   private readonly attemptsByCallback: Statement<[string], AttemptRow>;
-  private readonly open: Statement<{ pbx: string | null; owner: string | null }, AttemptRow>;
+  private readonly open: Statement<{ pbx: string | null; owner: string | null; settled: number }, AttemptRow>;
   private readonly adopt: Statement<{ owner: string; pbx: string; now: number; until: number }, AttemptRow>;
   private readonly renew: Statement<{ owner: string; until: number }>;
   private readonly dropOpenAttempt: Statement<{ id: string; callback_id: string }>;
@@ -58,8 +61,9 @@ export class History {
     this.attempt = db.prepare('SELECT * FROM attempts WHERE id = ?');
     this.attemptsByCallback = db.prepare('SELECT * FROM attempts WHERE callback_id = ? ORDER BY seq');
     this.open = db.prepare(`
-      SELECT * FROM attempts
+      SELECT * FROM attempts AS a
        WHERE ended_at IS NULL AND (@pbx IS NULL OR pbx = @pbx) AND (@owner IS NULL OR owner = @owner)
+         AND (@settled = 0 OR EXISTS (SELECT 1 FROM callbacks c WHERE c.id = a.callback_id AND c.status IN (${SETTLED})))
        ORDER BY started_at, id`);
     this.adopt = db.prepare(ADOPT_ATTEMPTS_SQL);
     this.renew = db.prepare('UPDATE attempts SET lease_until = @until WHERE ended_at IS NULL AND owner = @owner');
@@ -144,7 +148,7 @@ export class History {
   }
 
   openAttempts(filter: AttemptFilter = {}): Attempt[] {
-    return this.open.all({ pbx: filter.pbx ?? null, owner: filter.owner ?? null }).map(toAttempt);
+    return this.open.all({ pbx: filter.pbx ?? null, owner: filter.owner ?? null, settled: filter.settled ? 1 : 0 }).map(toAttempt);
   }
 
   adoptAttempts(owner: string, pbx: string, now: number, leaseMs: number): Attempt[] {

@@ -6,6 +6,10 @@ import type { Db } from './database';
 import { type CallbackRow, toCallback } from './rows';
 import { decodeCursor, encodeCursor } from './cursor';
 
+/** countPending, asked before every IVR offer: both are counted in callbacks_pending (queue first). */
+export const COUNT_PENDING_SQL = `SELECT count(*) AS n FROM callbacks WHERE queue = ? AND ${PENDING}`;
+export const COUNT_PENDING_ON_SQL = `SELECT count(*) AS n FROM callbacks WHERE queue = ? AND pbx = ? AND ${PENDING}`;
+
 
 type Params = { status?: string; number?: string; queue?: string; created_at?: number; id?: string; limit: number };
 
@@ -24,8 +28,8 @@ export class Listing {
   private readonly heldWithout: Statement<{ pbx: string }, CallbackRow>;
 
   constructor(private readonly db: Db) {
-    this.pendingCount = db.prepare(`SELECT count(*) AS n FROM callbacks WHERE queue = ? AND ${PENDING}`);
-    this.pendingCountOn = db.prepare(`SELECT count(*) AS n FROM callbacks WHERE queue = ? AND pbx = ? AND ${PENDING}`);
+    this.pendingCount = db.prepare(COUNT_PENDING_SQL);
+    this.pendingCountOn = db.prepare(COUNT_PENDING_ON_SQL);
     this.statusCounts = db.prepare('SELECT status, count(*) AS n FROM callbacks GROUP BY status');
     this.shiftedScheduled = db.prepare("SELECT * FROM callbacks WHERE number = ? AND status = 'Scheduled' AND shifted = 1 ORDER BY created_at, id");
     // A call's callbacks are the ones it caused plus any its events link to (a merged request, a LostCall).

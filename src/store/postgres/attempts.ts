@@ -1,6 +1,6 @@
 import { ConflictError } from '../../domain/errors';
 import type { AttemptFilter, CallbackChange } from '../../domain/store';
-import type { Attempt } from '../../domain/types';
+import { TERMINAL_STATUSES, type Attempt } from '../../domain/types';
 import { asConflict, type Queryable } from './connection';
 import { type AttemptRow, toAttempt } from './rows';
 
@@ -75,10 +75,11 @@ export async function attemptsOf(db: Queryable, callbackId: string): Promise<Att
 
 export async function openAttempts(db: Queryable, filter: AttemptFilter = {}): Promise<Attempt[]> {
   const result = await db.query<AttemptRow>(
-    `SELECT * FROM attempts
+    `SELECT * FROM attempts AS a
       WHERE ended_at IS NULL AND ($1::text IS NULL OR pbx = $1) AND ($2::text IS NULL OR owner = $2)
+        AND (NOT $3 OR EXISTS (SELECT 1 FROM callbacks c WHERE c.id = a.callback_id AND c.status = ANY($4::text[])))
       ORDER BY started_at, id`,
-    [filter.pbx ?? null, filter.owner ?? null],
+    [filter.pbx ?? null, filter.owner ?? null, filter.settled === true, [...TERMINAL_STATUSES]],
   );
   return result.rows.map(toAttempt);
 }

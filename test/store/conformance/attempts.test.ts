@@ -17,6 +17,14 @@ forEachBackend('attempts owned and adopted', (t) => {
     assert.deepEqual(await t.store.openAttempts({ owner: 'b', pbx: 'other' }), []);
   });
 
+  it('lists the open attempts of settled callbacks only, when asked (their placeholders must go)', async () => {
+    const live = await holdPlace(t.store, {}, 'me');
+    const settled = await holdPlace(t.store, { number: '+33155500077' }, 'me');
+    await t.store.commit({ callbackId: settled.callback.id, at: T0 + 1, from: 'Scheduled', event: 'cancel' });
+    assert.deepEqual(ids(await t.store.openAttempts({ owner: 'me', settled: true })), [settled.attempt.id]);
+    assert.deepEqual(ids(await t.store.openAttempts({ owner: 'me' })), [live.attempt.id, settled.attempt.id].sort());
+  });
+
   it('adopts its own attempts, owner-less ones and lapsed leases, never a live lease of another', async () => {
     const own = await dial(t.store, await create(t.store), { owner: 'me', leaseUntil: T0 + 10 });
     const ownerless = await dial(t.store, await create(t.store), { owner: null, leaseUntil: null });

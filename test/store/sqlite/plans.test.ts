@@ -12,7 +12,9 @@ import {
   RELEASE_ORPHANED_SQL,
   SLOTS_USED_SQL,
 } from '../../../src/store/claims';
+import { PENDING_FOR_SQL } from '../../../src/store/commits';
 import { ADOPT_ATTEMPTS_SQL } from '../../../src/store/history';
+import { COUNT_PENDING_ON_SQL, COUNT_PENDING_SQL } from '../../../src/store/listing';
 import { SqliteStore } from '../../../src/store/sqlite-store';
 import { T0, cleanup, tempDir } from '../helpers/fixtures';
 
@@ -24,6 +26,14 @@ describe('store (sqlite only): query plans', () => {
     return store.db
       .prepare(`EXPLAIN QUERY PLAN ${sql}`)
       .all(params)
+      .map((row) => (row as { detail: string }).detail)
+      .join(' | ');
+  }
+
+  function planOf(sql: string, params: unknown[]): string {
+    return store.db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params)
       .map((row) => (row as { detail: string }).detail)
       .join(' | ');
   }
@@ -83,12 +93,11 @@ describe('store (sqlite only): query plans', () => {
     assert.match(plan(DUE_FOR_EXPIRY_SQL, { now: T0, limit: 10 }), /callbacks_expiry/);
     assert.match(plan(RELEASE_EXPIRED_SQL, { now: T0 }), /callbacks_claimed/);
     assert.match(plan(RELEASE_ORPHANED_SQL, { owner: 'a', now: T0, staleMs: 1 }), /callbacks_claimed/);
-    const pendingOnPbx = "SELECT * FROM callbacks WHERE number = @n AND queue = @q AND pbx = @p AND status IN ('Scheduled','Dialing')";
-    assert.match(plan(pendingOnPbx, { n: '+1', q: 'x', p: 'pbx-1' }), /callbacks_pending \(queue=\? AND number=\? AND pbx=\?\)/);
-    const pending = "SELECT * FROM callbacks WHERE number = @n AND queue = @q AND status IN ('Scheduled','Dialing')";
-    assert.match(plan(pending, { n: '+1', q: 'x' }), /callbacks_pending \(queue=\? AND number=\?\)/);
-    const countPending = "SELECT count(*) AS n FROM callbacks WHERE queue = @q AND status IN ('Scheduled','Dialing')";
-    assert.match(plan(countPending, { q: 'x' }), /callbacks_pending \(queue=\?\)/);
+    // The statements the store runs (createOrMerge asks pendingFor before every insert).
+    assert.match(plan(PENDING_FOR_SQL, { number: '+1', queue: 'x', pbx: 'pbx-1' }), /callbacks_pending \(queue=\? AND number=\?\)/);
+    assert.match(plan(PENDING_FOR_SQL, { number: '+1', queue: 'x', pbx: null }), /callbacks_pending \(queue=\? AND number=\?\)/);
+    assert.match(planOf(COUNT_PENDING_SQL, ['x']), /callbacks_pending \(queue=\?\)/);
+    assert.match(planOf(COUNT_PENDING_ON_SQL, ['x', 'pbx-1']), /callbacks_pending \(queue=\?\)/);
     const page = 'SELECT * FROM callbacks WHERE (created_at, id) < (@c, @id) ORDER BY created_at DESC, id DESC LIMIT 50';
     assert.match(plan(page, { c: T0, id: 'x' }), /callbacks_created/);
     assert.doesNotMatch(plan(page, { c: T0, id: 'x' }), /TEMP B-TREE/);
