@@ -23,6 +23,8 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
   private readonly customerId: string;
   private trace: DialTrace;
   private gone = false;
+  /** Reconcile is taking this attempt over from what the PBX shows: a hangup meanwhile waits for it. */
+  private adopting = false;
 
   constructor(ref: AttemptRef, queue: string, deps: AttemptDeps, stage: Stage = 'ringing') {
     const customerId = ref.customerRef ?? `${ref.attemptId}-customer`;
@@ -51,13 +53,36 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
     await this.subscribeQuietly(this.customerId);
   }
 
+  /**
+   * Called before the attempt's channel is subscribed to, when reconcile adopts it: its events
+   * may arrive before adopt() knows where the customer is, and a hangup then must not be judged
+   * from the stage the attempt was built with.
+   */
+  expectAdoption(): void {
+    this.adopting = true;
+  }
+
   /** Reconcile found the customer's call without knowing the attempt: take it from where it is. */
   async adopt(channel: AriChannel): Promise<void> {
     this.markAccepted(true);
-    if (answeredInStasis(channel)) this.background('confirmation', this.confirm());
-    else if (channel.state === 'Up') {
-      this.moveTo('queued', 'adopted');
-      if (await this.agentAnswered()) this.talking();
+    try {
+      if (answeredInStasis(channel)) this.background('confirmation', this.confirm());
+      else if (channel.state === 'Up') {
+        this.moveTo('queued', 'adopted');
+        if (await this.agentAnswered()) this.talking();
+      }
+    } finally {
+      this.adopting = false;
+    }
+    // The customer hung up while this was being worked out: the served mark says whether an agent had them.
+    if (!this.gone || this.at('over')) return;
+    if (this.at('queued')) await this.hungUp('queued');
+    else if (this.at('confirming') || answeredInStasis(channel)) await this.hungUp('confirming');
+    else {
+      const { outcome, detail } = classifyDial(this.trace);
+      this.moveTo('over', outcome);
+      this.end(outcome, detail);
+      this.finish();
     }
   }
 
@@ -132,6 +157,12 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
     }
     if (event.type !== 'ChannelDestroyed' || event.channel.id !== this.customerId) return;
     this.gone = true;
+    if (this.adopting) return; // adopt() decides once it knows the stage
+    if (this.at('queued')) {
+      // An agent's answer may have come while nobody watched (before a restart, before the subscription): the mark says.
+      this.background('hangup in the queue', this.hungUp('queued'));
+      return;
+    }
     if (this.at('ringing')) {
       const { outcome, detail } = classifyDial(this.trace);
       this.moveTo('over', outcome);
@@ -139,10 +170,18 @@ export class CustomerFirstAttempt extends AttemptBase<Stage> {
     } else if (this.at('confirming')) {
       this.moveTo('over', 'customer hung up');
       this.end('not_confirmed', 'the customer hung up before pressing 1');
-    } else if (this.at('queued')) {
-      this.moveTo('over', 'customer hung up');
-      this.end('agent_unanswered', 'the customer hung up in the queue before an agent answered');
     }
+    this.finish();
+  }
+
+  /** The customer's channel ended while queued (or confirming): answered if an agent's answer left its mark. */
+  private async hungUp(stage: 'confirming' | 'queued'): Promise<void> {
+    const answered = stage === 'queued' && (await this.agentAnswered().catch(() => false));
+    if (this.at('over')) return;
+    this.moveTo('over', 'customer hung up');
+    if (answered) this.end('answered', 'an agent answered the queued customer');
+    else if (stage === 'confirming') this.end('not_confirmed', 'the customer hung up before pressing 1');
+    else this.end('agent_unanswered', 'the customer hung up in the queue before an agent answered');
     this.finish();
   }
 

@@ -29,6 +29,10 @@ export interface ReconcileDeps {
  * fails the whole reconcile, which the engine runs again on the next connection.
  */
 export async function reconcileOpen(deps: ReconcileDeps, open: ReconcileRequest): Promise<ReconcileResult> {
+  // People first: a caller parked in the observe hop or the CallBack node hears silence until
+  // taken on again, while attempts (possibly hundreds after a busy outage) can wait a moment.
+  const strays = await deps.rest.listChannels();
+  resumeCallers(deps, strays);
   const goneAttempts: GoneAttempt[] = [];
   for (const ref of open.attempts) {
     const known = deps.known(ref.attemptId);
@@ -45,27 +49,36 @@ export async function reconcileOpen(deps: ReconcileDeps, open: ReconcileRequest)
     if (found !== 'waiting') goneCallIds.push(callId);
     if (found === 'served') servedCallIds.push(callId);
   }
-  await resumeStrays(deps, new Set(open.attempts.map((a) => a.attemptId)));
+  tidyEnded(deps, strays, new Set(open.attempts.map((a) => a.attemptId)));
   return { goneAttempts, goneCallIds, servedCallIds };
 }
 
-/**
- * Channels sitting in the application that nobody in this process handles: callers go on
- * through their dialplan or dialog; channels of attempts already over are cleared.
- */
-async function resumeStrays(deps: ReconcileDeps, openAttempts: ReadonlySet<string>): Promise<void> {
-  for (const channel of await deps.rest.listChannels()) {
-    const data = channel.dialplan?.app_name === 'Stasis' ? (channel.dialplan.app_data ?? '') : '';
-    const [app, role, ...rest] = data.split(',');
-    if (app !== deps.app) continue;
-    if (role === 'observe' && deps.observer.isStray(channel)) {
+/** Where a channel sits in this application: its role and the rest of its Stasis arguments; null elsewhere. */
+function inApp(deps: ReconcileDeps, channel: AriChannel): { role: string; rest: string[] } | null {
+  const data = channel.dialplan?.app_name === 'Stasis' ? (channel.dialplan.app_data ?? '') : '';
+  const [app, role = '', ...rest] = data.split(',');
+  return app === deps.app ? { role, rest } : null;
+}
+
+/** Callers sitting in the application that nobody in this process handles go on through their dialplan or dialog. */
+function resumeCallers(deps: ReconcileDeps, channels: readonly AriChannel[]): void {
+  for (const channel of channels) {
+    const where = inApp(deps, channel);
+    if (where?.role === 'observe' && deps.observer.isStray(channel)) {
       deps.log.warn('queue call left in the observe hop by a previous process: continuing it into its queue', { callId: channel.id });
-      deps.observer.onStasisStart(channel, ['observe', ...rest]).catch((err: unknown) => deps.log.error('observe hop failed', { callId: channel.id, error: describeError(err) }));
-    } else if (role === 'callback') {
-      deps.resumeCallbackNode(channel, ['callback', ...rest]);
-    } else if ((role === 'placeholder' || role === 'customer') && rest[0] && !openAttempts.has(rest[0]) && !deps.known(rest[0])) {
-      deps.tidyEnded(rest[0], channel);
+      deps.observer.onStasisStart(channel, ['observe', ...where.rest]).catch((err: unknown) => deps.log.error('observe hop failed', { callId: channel.id, error: describeError(err) }));
+    } else if (where?.role === 'callback') {
+      deps.resumeCallbackNode(channel, ['callback', ...where.rest]);
     }
+  }
+}
+
+/** Placeholders and customers of attempts already over, still in the application, are cleared. */
+function tidyEnded(deps: ReconcileDeps, channels: readonly AriChannel[], openAttempts: ReadonlySet<string>): void {
+  for (const channel of channels) {
+    const where = inApp(deps, channel);
+    const attemptId = where?.rest[0];
+    if ((where?.role === 'placeholder' || where?.role === 'customer') && attemptId && !openAttempts.has(attemptId) && !deps.known(attemptId)) deps.tidyEnded(attemptId, channel);
   }
 }
 
@@ -116,6 +129,7 @@ async function adoptCustomerFirst(deps: ReconcileDeps, ref: AttemptRef, customer
     return { attemptId: ref.attemptId, stage: 'customer', outcome: answered ? 'answered' : 'failed' };
   }
   const attempt = new CustomerFirstAttempt(ref, await queueOf(deps.rest, customer), deps.attemptDeps);
+  attempt.expectAdoption();
   deps.register(attempt);
   await subscribe(deps, ref.customerRef as string);
   await attempt.adopt(customer);

@@ -86,6 +86,26 @@ describe('end to end over ARI: restarts, marks and dialogs', function () {
     await h.until(() => [...h.sim.globals().keys()].every((k) => !k.startsWith('CALLBACKD_SERVED_')), 'the served marks to be cleared');
   });
 
+  it('customer-first: a customer who hangs up while the restarted daemon takes the call over is judged by the mark, not by where the attempt began', async () => {
+    h = await new AsteriskHarness().start({ dialMode: 'customer-first', retryMinutes: { default: 1, agent_unanswered: 1, failed: 1 } });
+    h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 1500, state: 'paused' }] });
+    h.sim.scriptDestination('+420601000222', { outcome: 'answer', afterMs: 50, digitsAfterAnswer: '1', digitsDelayMs: 30 });
+    const { callback } = await h.daemon.callbacks.request({ number: '+420601000222', queue: 'support', mechanism: 'manual', birthEvent: 'Created', shifted: false, by: 'test', delayMinutes: 0 });
+    await h.until(() => h.sim.queueEntries('support').some((e) => e.channelId.startsWith('cbcu-')), 'the customer queued at the head');
+    await h.daemon.stop();
+    agents('available');
+    await h.until(() => h.sim.conversations().some((c) => c.channelId.startsWith('cbcu-')), 'an agent to take the customer');
+    // The restarted daemon's subscription to the customer's channel is held until the conversation is over:
+    // the hangup reaches it while it is still working out where the customer is.
+    h.sim.faults.add({ method: 'POST', path: /^\/ari\/applications\/[^/]+\/subscription$/, delayMs: 2500, times: 1 });
+    await h.boot();
+    await h.status(callback.id, 'Completed');
+    assert.equal(h.sim.faults.taken, 1, 'the adoption waited on the subscription');
+    await h.advance(5 * MIN);
+    assert.equal(h.dialsTo('+420601000222'), 1, 'nobody dialled the customer again');
+    assert.equal((await h.daemon.store.attemptsOf(callback.id))[0].outcome, 'answered');
+  });
+
   it('a served queue call is marked by the dialplan, and the mark is cleared once recorded', async () => {
     h = await new AsteriskHarness().start();
     h.sim.addQueue('support', { members: [{ name: 'agent1', answerAfterMs: 50, talkMs: 100, state: 'available' }] });
