@@ -26,6 +26,8 @@ import { openStore } from './store/open';
  */
 const HEARTBEAT_MS = 5_000;
 const SEAT_STALE_MS = 30_000;
+/** After a reconcile that skipped items changed meanwhile, it runs again at most this many times in a row. */
+const MAX_CONFLICT_PASSES = 3;
 
 /** Seats held by daemons of this process (several Daemon objects can share one process). */
 const heldHere = new Set<string>();
@@ -254,6 +256,8 @@ export class Daemon {
   }
 
   private reconciling = false;
+  /** Reconciles in a row that met conflicts (bounded: a conflict that keeps coming waits for the next connection or lapse). */
+  private conflictPasses = 0;
   /** The link came back (or attempts lapsed) during a reconcile: it runs once more after it. */
   private reconcileAgain = false;
 
@@ -268,6 +272,11 @@ export class Daemon {
     this.reconcileAgain = false;
     this.follow(
       reconcile(this.store, gateway, this.dialer, this.queueCalls, this.clock, logger, { owner: this.owner, pbx: config.pbxName, leaseMs: this.leaseMs })
+        .then(({ conflicts }) => {
+          // Items another daemon or a command changed meanwhile: looked at again, now as they are.
+          this.conflictPasses = conflicts > 0 ? this.conflictPasses + 1 : 0;
+          if (conflicts > 0 && this.conflictPasses <= MAX_CONFLICT_PASSES) this.reconcileAgain = true;
+        })
         .catch((err) => logger.error('reconcile failed', { error: String(err) }))
         .finally(() => {
           this.reconciling = false;

@@ -14,8 +14,11 @@ import type { AriChannel, AriEvent, StasisStart } from './events';
 import { runCallbackNode } from './ivr-callback';
 import { describeError, type AdapterLogger } from './logging';
 import { QueueObserver } from './observe';
-import { PlaceholderAttempt } from './placeholder';
+import { bridgeIdOf, PlaceholderAttempt } from './placeholder';
 import { reconcileOpen } from './reconcile';
+
+/** The engine names an attempt's customer channel cbcu-<attempt id> (src/engine/dialer.ts). */
+const CUSTOMER_PREFIX = 'cbcu-';
 
 /** Timings with sensible defaults; tests shorten them. */
 export interface AriTiming {
@@ -160,9 +163,18 @@ export class AriGateway implements PbxGateway {
     );
   }
 
+  /**
+   * The engine recorded these calls as answered: their served marks, and the mixing bridge of an
+   * agent-first customer (`cbcu-<attempt>`), kept until then as the proof, can go.
+   */
   async forgetCalls(callIds: readonly string[]): Promise<void> {
     const { observer } = this.wired();
-    for (const callId of callIds) await observer.clearMark(callId);
+    for (const callId of callIds) {
+      await observer.clearMark(callId);
+      if (callId.startsWith(CUSTOMER_PREFIX)) {
+        await this.rest.destroyBridge(bridgeIdOf(callId.slice(CUSTOMER_PREFIX.length))).catch((err: unknown) => this.log.debug('no bridge to delete', { callId, error: describeError(err) }));
+      }
+    }
   }
 
   private callbackNode(channel: AriChannel, args: readonly string[]): void {

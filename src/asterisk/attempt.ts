@@ -39,6 +39,13 @@ export interface GoneAttempt {
 export abstract class AttemptBase<Stage extends string> {
   protected readonly log: AdapterLogger;
   private settled = false;
+  private markReported: () => void = () => {};
+  /**
+   * Resolves once the engine has recorded the outcome: what a restart would read to learn it (the
+   * bridge of an answered call, a served mark) may be removed only then. Never resolves when the
+   * report failed: the evidence stays for the next reconcile.
+   */
+  protected readonly reported = new Promise<void>((resolve) => (this.markReported = resolve));
   private finished = false;
   /** The outcome reported, for a reconcile that asks about an attempt already over. */
   protected outcome: Outcome | null = null;
@@ -105,6 +112,7 @@ export abstract class AttemptBase<Stage extends string> {
           this.log.error('attemptEnded failed', { error: describeError(err) });
           return;
         }
+        this.markReported();
         await this.afterReport();
       }),
     );

@@ -30,6 +30,8 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
   private placeholderGone = false;
   private customerGone = false;
   private dialled = false;
+  /** The mixing bridge exists (made here, or found by a reconcile). */
+  private bridgeMade = false;
   /** Set once the customer answered or was lost: the agent's announcement must not go on. */
   private announcementOver = false;
 
@@ -155,6 +157,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
   /** Adopted after a restart with the bridge in place: the customer answered and talks to the agent. */
   adoptBridged(): void {
     this.dialled = true;
+    this.bridgeMade = true;
     this.watch(this.customerId, (event) => this.onCustomerEvent(event));
     this.moveTo('bridged', 'adopted with its bridge');
     this.end('answered', 'the customer was joined to the agent before the daemon restarted');
@@ -296,6 +299,7 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
       this.announcementOver = true;
       await this.agent?.stopPrompts();
       await rest.createBridge(this.bridgeId, `callback ${this.ref.callbackId}`);
+      this.bridgeMade = true;
       await rest.addToBridge(this.bridgeId, [this.placeholderId, this.customerId]);
       crashPoint('customer-bridged');
     } catch (err) {
@@ -317,11 +321,19 @@ export class PlaceholderAttempt extends AttemptBase<Stage> {
     }
   }
 
-  /** Either side hung up: the other goes too, and the bridge, which Asterisk would keep. */
+  /**
+   * Either side hung up: the other goes too, and the bridge, which Asterisk would keep. The bridge
+   * is the proof that the customer answered: it goes once the engine has recorded the outcome,
+   * so a daemon killed in between still finds it (a reconcile after a failed report clears it).
+   */
   private async teardown(): Promise<void> {
     await Promise.all([this.hangupQuietly(this.placeholderId), this.dialled ? this.hangupQuietly(this.customerId) : Promise.resolve()]);
-    await this.deps.rest.destroyBridge(this.bridgeId).catch((err: unknown) => this.log.warn('could not delete the bridge', { error: describeError(err) }));
     this.finish();
+    if (!this.bridgeMade) return;
+    this.background(
+      'bridge removal',
+      this.reported.then(() => this.deps.rest.destroyBridge(this.bridgeId).catch((err: unknown) => this.log.warn('could not delete the bridge', { error: describeError(err) }))),
+    );
   }
 }
 

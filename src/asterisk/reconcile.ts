@@ -151,7 +151,7 @@ async function adoptBridged(deps: ReconcileDeps, ref: AttemptRef, placeholder: A
   for (const left of [placeholder, customer]) {
     if (left) await rest.hangup(left.id).catch((err: unknown) => deps.log.warn('hangup failed', { error: describeError(err) }));
   }
-  await rest.destroyBridge(bridgeIdOf(ref.attemptId)).catch((err: unknown) => deps.log.warn('could not delete the bridge', { error: describeError(err) }));
+  // The bridge stays until the engine has recorded the answer (forgetCalls): a kill in between must not lose it.
   return { attemptId: ref.attemptId, stage: 'customer', outcome: 'answered' };
 }
 

@@ -241,7 +241,9 @@ function parkedReason(c: CallerRecord, r: StormRecords, rules: JudgeRules): stri
       return `in the CallBack node (${stay.args}) across a restart; nothing played to them in the ${secs(rules.parkGraceMs)} after the daemon came back at ${iso(back.connectedAt)} (they stayed ${secs(end - back.connectedAt)})`;
     }
   }
-  if (c.entry === 'queue' && c.queued.length === 0 && (c.goneAt ?? r.end.at) - c.placedAt > rules.observeHopMs) {
+  // Time with the daemon that watches queue calls down does not count: a caller who entered its
+  // application just before it died sits there until it is back (ARI keeps the channel in the app).
+  if (c.entry === 'queue' && c.queued.length === 0 && connectedWithin(r.uptimes, c.placedAt, c.goneAt ?? r.end.at) > rules.observeHopMs) {
     return `never reached the queue (placed ${iso(c.placedAt)}, ${c.goneAt === null ? 'still on the line' : `hung up ${secs(c.goneAt - c.placedAt)} later`})`;
   }
   return null;

@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock';
 import type { CallbackStore } from '../domain/store';
+import { ConflictError } from '../domain/errors';
 import { TERMINAL_STATUSES, type Attempt, type Callback, type CallRecord } from '../domain/types';
 import type { PbxGateway } from '../pbx/gateway';
 import { crashPoint } from '../crash';
@@ -45,7 +46,7 @@ export interface ReconcileScope {
  * attempts are this daemon's own and those whose owner's lease lapsed (taken over here); a
  * daemon sharing the PBX whose lease is alive keeps its own.
  */
-export async function reconcile(store: CallbackStore, gateway: PbxGateway, dialer: Dialer, queueCalls: QueueCalls, clock: Clock, logger: Logger, scope: ReconcileScope): Promise<void> {
+export async function reconcile(store: CallbackStore, gateway: PbxGateway, dialer: Dialer, queueCalls: QueueCalls, clock: Clock, logger: Logger, scope: ReconcileScope): Promise<{ conflicts: number }> {
   const now = clock.now();
   const lapsed = new Set((await store.openAttempts({ pbx: scope.pbx })).filter((a) => a.owner !== null && a.owner !== scope.owner && a.leaseUntil !== null && a.leaseUntil <= now).map((a) => a.id));
   const open = await store.adoptAttempts(scope.owner, scope.pbx, now, scope.leaseMs);
@@ -68,6 +69,21 @@ export async function reconcile(store: CallbackStore, gateway: PbxGateway, diale
     if (!goneIds.has(attempt.id) && callback && !TERMINAL_STATUSES.has(callback.status)) dialer.adopt(attempt);
   }
   await dialer.giveUpUnconfirmedHolds(open);
+  // One item changed by someone else meanwhile (another daemon, the CLI) must not stop the rest:
+  // it is skipped, and the caller reconciles once more.
+  let conflicts = 0;
+  const each = async (log: Logger, work: () => Promise<void>): Promise<boolean> => {
+    try {
+      await work();
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      log.warn(`changed meanwhile, left for the next reconcile: ${err.message}`);
+      conflicts++;
+      return false;
+    }
+  };
+  const recordedAnswers: string[] = [];
   for (const gone of result.goneAttempts) {
     const attempt = open.find((a) => a.id === gone.attemptId);
     if (!attempt) continue;
@@ -78,21 +94,22 @@ export async function reconcile(store: CallbackStore, gateway: PbxGateway, diale
       const origin = callback.originCallId ? await store.getCall(callback.originCallId) : null;
       const position = callback.queuePosition === null ? 1 : rightPlace(callback, origin, stillWaiting);
       log.warn(`placeholder vanished while the daemon or the PBX link was down: putting it back at position ${position}`);
-      await dialer.requeue(callback, attempt, position);
+      await each(log, () => dialer.requeue(callback, attempt, position));
       continue;
     }
     log.warn(`attempt ${attempt.seq} lost its channels while the daemon or the PBX link was down: outcome ${gone.outcome}`);
-    await dialer.attemptEnded(refOf(attempt), gone.outcome, gone.outcome === 'answered' ? 'the customer talked to an agent while the daemon or the PBX link was down' : 'channel gone after a reconnect or restart');
+    const detail = gone.outcome === 'answered' ? 'the customer talked to an agent while the daemon or the PBX link was down' : 'channel gone after a reconnect or restart';
+    const recorded = await each(log, () => dialer.attemptEnded(refOf(attempt), gone.outcome, detail));
+    // What proves the answer (the served mark, the bridge) goes only once the answer is recorded.
+    if (recorded && gone.outcome === 'answered' && attempt.customerRef) recordedAnswers.push(attempt.customerRef);
   }
-  const answered = result.goneAttempts
-    .filter((g) => g.outcome === 'answered')
-    .map((g) => open.find((a) => a.id === g.attemptId)?.customerRef)
-    .filter((ref): ref is string => typeof ref === 'string');
-  if (answered.length > 0) await gateway.forgetCalls?.(answered);
+  if (recordedAnswers.length > 0) await gateway.forgetCalls?.(recordedAnswers);
   const released = await dialer.releaseSettled();
   if (released > 0) logger.warn(`removed ${released} placeholder(s) of callbacks settled while the PBX could not be reached`);
   for (const callback of await store.heldPlacesWithoutPlaceholder(scope.pbx)) {
     const origin = callback.originCallId ? await store.getCall(callback.originCallId) : null;
-    await dialer.holdAgain(callback, rightPlace(callback, origin, await store.waitingCalls(scope.pbx)));
+    const position = rightPlace(callback, origin, await store.waitingCalls(scope.pbx));
+    await each(logger.child({ callbackId: callback.id, queue: callback.queue }), () => dialer.holdAgain(callback, position));
   }
+  return { conflicts };
 }
