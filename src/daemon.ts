@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './domain/clock';
 import { AlreadyRunningError } from './domain/errors';
 import { Callbacks } from './engine/callbacks';
 import { Dialer } from './engine/dialer';
+import { Feed } from './engine/feed';
 import { QueueCalls } from './engine/queue-calls';
 import { reconcile } from './engine/reconcile';
 import { CallbackNode } from './ivr/callback-node';
@@ -19,6 +20,7 @@ import { queueLimits } from './domain/limits';
 import type { CallbackStore } from './domain/store';
 import { Lanes } from './engine/lanes';
 import { openStore } from './store/open';
+import { CallbackService } from './service/service';
 
 /**
  * A daemon's seat in the store (and the lease of its attempts) is renewed this often; a seat on
@@ -79,6 +81,10 @@ export class Daemon {
   readonly scheduler: Scheduler;
   readonly queueCalls: QueueCalls;
   readonly ivr: CallbackNode;
+  /** What the engine commits, told as it happens (the API's live feed, the page, metrics). */
+  readonly feed: Feed;
+  /** What operators' front ends do and see (the HTTP API, the page). */
+  readonly service: CallbackService;
   /** Its stable identity in the store (see Seat): the PBX it serves and its application there. */
   readonly owner: string;
   /** This run of it, for the logs. */
@@ -111,12 +117,13 @@ export class Daemon {
     this.leaseMs = config.scheduler.leaseSeconds * 1000;
     let scheduler: Scheduler | null = null;
     let dialer: Dialer | null = null;
+    this.feed = new Feed(logger);
     this.callbacks = new Callbacks(store, config, this.clock, logger, {
       onDue: (dueAt) => scheduler?.dueAt(dueAt),
       onSettled: (callback) => {
         if (dialer) this.follow(dialer.release(callback).catch((err) => logger.warn('could not let go of a settled callback', { callbackId: callback.id, error: String(err) })));
       },
-    });
+    }, this.feed);
     dialer = this.dialer = new Dialer(store, this.callbacks, opts.gateway, config, this.clock, logger, { owner: this.owner, leaseMs: this.leaseMs });
     scheduler = this.scheduler = new Scheduler({
       store,
@@ -132,7 +139,8 @@ export class Daemon {
       canDial: () => this.dialer.canDial(),
     });
     this.dialer.onAttemptEnd(() => this.scheduler.poke());
-    this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger);
+    this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger, this.feed);
+    this.service = new CallbackService({ store, callbacks: this.callbacks, config, clock: this.clock });
     this.ivr = new CallbackNode(this.callbacks, this.dialer, this.queueCalls, config, logger);
   }
 

@@ -6,17 +6,17 @@ import { createLogger, type Logger } from '../log';
 import type { CallbackStore } from '../domain/store';
 import { DatabaseFileError, openDatabase, type Db } from '../store/database';
 import { openStore } from '../store/open';
+import { CallbackService } from '../service/service';
 
 export interface GlobalOptions {
   config?: string;
 }
 
-/** What a one-shot command needs: the configuration, the store and the lifecycle service. */
+/** What a one-shot command needs: the configuration and the service layer (store and lifecycle behind it). */
 export interface CommandContext {
   config: Config;
   logger: Logger;
-  store: CallbackStore;
-  callbacks: Callbacks;
+  service: CallbackService;
   close(): Promise<void>;
 }
 
@@ -92,5 +92,6 @@ export async function openContext(config: Config, { create }: { create: boolean 
   const store = await openStoreFor(config, create);
   const logger = createLogger({ ...config.log, level: 'warn', file: '' }, { stream: process.stderr });
   const callbacks = new Callbacks(store, config, systemClock, logger);
-  return { config, logger, store, callbacks, close: () => store.close() };
+  const service = new CallbackService({ store, callbacks, config, clock: systemClock });
+  return { config, logger, service, close: () => store.close() };
 }

@@ -33,8 +33,9 @@ export class IllegalTransitionError extends CallbackdError {
 }
 
 export class NotFoundError extends CallbackdError {
-  constructor(what: string) {
-    super('not_found', `${what} not found`);
+  /** `hint` says what to do instead, after the fact. */
+  constructor(what: string, hint?: string) {
+    super('not_found', `${what} not found${hint ? `: ${hint}` : ''}`);
   }
 }
 

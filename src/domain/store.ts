@@ -1,5 +1,5 @@
 import type { LifecycleEvent } from './lifecycle';
-import type { Attempt, CallEvent, CallRecord, Callback, EventType, Form, Outcome, Status } from './types';
+import type { Attempt, CallEvent, CallRecord, Callback, EventType, Form, Mechanism, Outcome, Status } from './types';
 
 /** A history line to write; id and time are filled in by the store (time from the change's `at`). */
 export interface NewEvent {
@@ -42,8 +42,18 @@ export interface ListFilter {
   status?: Status;
   number?: string;
   queue?: string;
+  mechanism?: Mechanism;
   limit: number;
   /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+/** The grid of calls: newest first (by the time the call entered the queue), filtered, a page at a time. */
+export interface CallFilter {
+  result?: CallRecord['result'];
+  queue?: string;
+  limit: number;
+  /** Opaque cursor from a previous page (the same style as ListFilter's). */
   cursor?: string;
 }
 
@@ -174,11 +184,17 @@ export interface CallbackStore {
   heldPlacesWithoutPlaceholder(pbx: string): Promise<Callback[]>;
   attemptsOf(callbackId: string): Promise<Attempt[]>;
   getAttempt(id: string): Promise<Attempt | null>;
+  /**
+   * The attempt that used PBX channel `channelId` as its placeholder or its customer channel (the
+   * latest started, should two ever share one), or null: an outbound call found from its id.
+   */
+  attemptByChannel(channelId: string): Promise<Attempt | null>;
   eventsOf(callbackId: string): Promise<CallEvent[]>;
   eventsAfter(afterId: number, limit: number): Promise<CallEvent[]>;
 
   upsertCall(call: CallRecord): Promise<void>;
   getCall(id: string): Promise<CallRecord | null>;
+  listCalls(filter: CallFilter): Promise<Page<CallRecord>>;
   waitingCalls(pbx: string, queue?: string): Promise<CallRecord[]>;
   /** Record why an abandoned call did or did not become a LostShift callback. */
   decideLostCall(id: string, decision: string): Promise<void>;

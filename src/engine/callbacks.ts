@@ -10,7 +10,9 @@ import { checkNumberAllowed, normaliseNumber } from '../domain/number';
 import { expiresAt, initialDueAt, isExpired } from '../domain/retry';
 import { findTransition, ruleOf, targetQueue } from '../domain/rules';
 import type { CallbackChange, CallbackStore, NewEvent } from '../domain/store';
-import { TERMINAL_STATUSES, type Callback, type EventType, type Form, type Mechanism } from '../domain/types';
+import { TERMINAL_STATUSES, type Attempt, type Callback, type EventType, type Form, type Mechanism } from '../domain/types';
+import { factsOf, type Committed } from './facts';
+import { Feed } from './feed';
 
 export interface CallbackRequest {
   /** As given by the caller, the PBX or the API; normalised and checked here. */
@@ -31,6 +33,14 @@ export interface CallbackRequest {
   note?: string | null;
   /** Who asked (for the history): 'ivr', 'pbx', 'api', 'cli', … */
   by: string;
+  /** More for the birth event's data (for example where in a front end it was asked for). */
+  birthData?: Record<string, unknown>;
+}
+
+/** What a person says when moving a callback: why, and whether it was "call now". */
+export interface RescheduleNote {
+  reason?: string | null;
+  callNow?: boolean;
 }
 
 export interface CallbackHooks {
@@ -51,7 +61,8 @@ export interface Change {
 /**
  * The callback lifecycle as the rest of the daemon sees it. Every status change goes through
  * `apply`, which checks the transition table, persists the change with its events in one
- * transaction, and logs `from -[event]-> to`.
+ * transaction, and logs `from -[event]-> to`. What `request`, `apply` and `update` commit is told
+ * to `feed` once committed.
  */
 export class Callbacks {
   constructor(
@@ -60,6 +71,7 @@ export class Callbacks {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly hooks: CallbackHooks = {},
+    readonly feed: Feed = new Feed(logger),
   ) {}
 
   private onDue(dueAt: number): void {
@@ -107,7 +119,7 @@ export class Callbacks {
       type: req.birthEvent,
       callbackId: id,
       callId: req.originCallId ?? null,
-      data: { mechanism: req.mechanism, by: req.by, sourceQueue: req.queue, ...(req.shifted ? { shifted: req.originCallId ?? true } : {}) },
+      data: { mechanism: req.mechanism, by: req.by, sourceQueue: req.queue, ...(req.shifted ? { shifted: req.originCallId ?? true } : {}), ...req.birthData },
     };
     const fresh = {
       id,
@@ -137,6 +149,7 @@ export class Callbacks {
         { type: 'Merged', callbackId: existing.id, callId: req.originCallId ?? null, data: { mechanism: req.mechanism, by: req.by } },
       ],
     }));
+    this.feed.emit({ kind: 'callback.created', at: now, callback: result.callback, merged: result.merged });
     const log = this.logFor(result.callback);
     if (result.merged) log.info(`request merged into pending callback ${result.callback.id}`, { mechanism: req.mechanism });
     else log.info(`callback created (${req.mechanism}) for ${number}`, { dueAt: dueAt === null ? null : new Date(dueAt).toISOString() });
@@ -153,7 +166,10 @@ export class Callbacks {
   /** Move `callback` by lifecycle `event`, persisting `change` with it. Throws IllegalTransitionError or ConflictError. */
   async apply(callback: Callback, event: LifecycleEvent, change: Change = {}): Promise<Callback> {
     const to = nextStatus(callback.status, event);
-    const next = await this.store.commit({ callbackId: callback.id, at: this.clock.now(), from: callback.status, event, to, version: callback.version, ...change });
+    const at = this.clock.now();
+    const ending = await this.ending(change);
+    const next = await this.store.commit({ callbackId: callback.id, at, from: callback.status, event, to, version: callback.version, ...change });
+    this.tell({ at, before: callback, next, event, change, ending });
     this.logFor(next).info(`${callback.status} -[${event}]-> ${to}`);
     if (next.dueAt !== null && next.status === 'Scheduled') this.onDue(next.dueAt);
     if (TERMINAL_STATUSES.has(to)) {
@@ -164,8 +180,22 @@ export class Callbacks {
   }
 
   /** Persist a change that does not move the status (attempt bookkeeping, number changes). */
-  update(callback: Callback, change: Change): Promise<Callback> {
-    return this.store.commit({ callbackId: callback.id, at: this.clock.now(), from: callback.status, version: callback.version, ...change });
+  async update(callback: Callback, change: Change): Promise<Callback> {
+    const at = this.clock.now();
+    const ending = await this.ending(change);
+    const next = await this.store.commit({ callbackId: callback.id, at, from: callback.status, version: callback.version, ...change });
+    this.tell({ at, before: callback, next, change, ending });
+    return next;
+  }
+
+  /** The attempt a change ends, read before the commit so the feed can tell its start and channels. */
+  private ending(change: Change): Promise<Attempt | null> {
+    return change.endAttempt ? this.store.getAttempt(change.endAttempt.id) : Promise.resolve(null);
+  }
+
+  /** Called right after the commit resolved, with no wait in between: the feed keeps the order of commits. */
+  private tell(committed: Committed): void {
+    for (const fact of factsOf(committed)) this.feed.emit(fact);
   }
 
   async cancel(id: string, by: string, reason: string): Promise<Callback> {
@@ -174,12 +204,21 @@ export class Callbacks {
     return this.apply(callback, 'cancel', { set: { dueAt: null, claimOwner: null, claimUntil: null }, events: [{ type: 'Note', callbackId: id, data: { cancelledBy: by, reason } }] });
   }
 
-  async reschedule(id: string, dueAt: number, by: string): Promise<Callback> {
+  /**
+   * Move a Scheduled callback to `dueAt`. A claim on it is given back: the dialer that holds it
+   * finds the version moved and skips it, and the new time is claimed afresh. A time at or after
+   * the callback's deadline would only expire it, so it is refused.
+   */
+  async reschedule(id: string, dueAt: number, by: string, note: RescheduleNote = {}): Promise<Callback> {
     const callback = await this.get(id);
     if (callback.status === 'Scheduled' && callback.dueAt === null) {
       throw new ConflictError(`callback ${id} is holding a place in queue ${callback.queue}; cancel it instead`);
     }
-    return this.apply(callback, 'reschedule', { set: { dueAt }, events: [{ type: 'Rescheduled', callbackId: id, data: { dueAt, by } }] });
+    if (callback.status === 'Scheduled' && callback.expiresAt !== null && dueAt >= callback.expiresAt) {
+      throw new InvalidRequestError(`callback ${id} expires at ${new Date(callback.expiresAt).toISOString()}: give an earlier time`);
+    }
+    const data = { dueAt, by, ...(note.reason ? { reason: note.reason } : {}), ...(note.callNow ? { callNow: true } : {}) };
+    return this.apply(callback, 'reschedule', { set: { dueAt, claimOwner: null, claimUntil: null }, events: [{ type: 'Rescheduled', callbackId: id, data }] });
   }
 
   /** Exclusion: the caller got through on call `callId`, so their shifted Scheduled callbacks are useless. */

@@ -8,11 +8,13 @@ import type { CallbackStore } from '../domain/store';
 import type { CallRecord } from '../domain/types';
 import type { QueueCallEntered, QueueCallGone, QueueCallServed } from '../pbx/gateway';
 import type { Callbacks } from './callbacks';
+import type { CallStep, Feed } from './feed';
 
 /**
  * What the daemon learns from queue calls: every call is recorded (for positions and history),
  * a served call makes the caller's shifted callbacks Neglected, and an abandoned call becomes a
- * LostShift callback when its transition allows it.
+ * LostShift callback when its transition allows it. Each step recorded is told to the feed
+ * (the callbacks' own, unless another is given) once written.
  */
 export class QueueCalls {
   constructor(
@@ -21,11 +23,12 @@ export class QueueCalls {
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly feed: Feed = callbacks.feed,
   ) {}
 
   async entered(e: QueueCallEntered): Promise<void> {
     const existing = await this.store.getCall(e.callId);
-    await this.store.upsertCall({
+    await this.record('entered', {
       id: e.callId,
       number: this.e164OrRaw(e.number),
       queue: e.queue,
@@ -41,7 +44,7 @@ export class QueueCalls {
   }
 
   async served(e: QueueCallServed): Promise<void> {
-    const call = await this.update(e.callId, e.queue, { result: 'served' }, e.number);
+    const call = await this.update('served', e.callId, e.queue, { result: 'served' }, e.number);
     const log = this.logger.child({ callId: e.callId, queue: e.queue });
     log.info('queue call served');
     if (!call.number || !call.number.startsWith('+')) return;
@@ -59,7 +62,7 @@ export class QueueCalls {
   async gone(e: QueueCallGone): Promise<void> {
     const before = await this.store.getCall(e.callId);
     const result = e.how === 'served' || before?.result === 'served' ? 'served' : e.how === 'abandoned' ? 'abandoned' : before?.result === 'callback' ? 'callback' : 'left';
-    const call = await this.update(e.callId, e.queue, { result, endedAt: before?.endedAt ?? e.at, position: e.position ?? before?.position ?? null, waitSeconds: e.waitSeconds ?? before?.waitSeconds ?? null });
+    const call = await this.update('gone', e.callId, e.queue, { result, endedAt: before?.endedAt ?? e.at, position: e.position ?? before?.position ?? null, waitSeconds: e.waitSeconds ?? before?.waitSeconds ?? null });
     if (result !== 'abandoned' || call.lostDecision) return;
     crashPoint('call-abandoned');
     await this.decideLost(call);
@@ -83,7 +86,12 @@ export class QueueCalls {
   /** The caller chose the CallBack node: their queue call ends as 'callback', not as lost. */
   async choseCallback(callId: string): Promise<void> {
     const call = await this.store.getCall(callId);
-    if (call) await this.store.upsertCall({ ...call, result: 'callback' });
+    if (call) await this.record('chose-callback', { ...call, result: 'callback' });
+  }
+
+  /** A waiting call that ended while the daemon could not see it, not served (reconcile learned it). */
+  async leftUnseen(call: CallRecord): Promise<void> {
+    await this.record('gone', { ...call, result: 'left', endedAt: call.endedAt ?? this.clock.now() });
   }
 
   private async decideLost(call: CallRecord): Promise<void> {
@@ -96,6 +104,7 @@ export class QueueCalls {
       decision = `error: ${(err as Error).message}`;
     }
     await this.store.decideLostCall(call.id, decision);
+    this.feed.emit({ kind: 'call.seen', at: this.clock.now(), step: 'decided', call: { ...call, lostDecision: decision } });
   }
 
   /** Whether the abandoned call becomes a LostShift callback; returns the reason, for the grid of calls. */
@@ -143,7 +152,12 @@ export class QueueCalls {
     }
   }
 
-  private async update(callId: string, queue: string, patch: Partial<CallRecord>, number?: string | null): Promise<CallRecord> {
+  private async record(step: CallStep, call: CallRecord): Promise<void> {
+    await this.store.upsertCall(call);
+    this.feed.emit({ kind: 'call.seen', at: this.clock.now(), step, call });
+  }
+
+  private async update(step: CallStep, callId: string, queue: string, patch: Partial<CallRecord>, number?: string | null): Promise<CallRecord> {
     const existing = await this.store.getCall(callId);
     const call: CallRecord = {
       id: callId,
@@ -155,10 +169,11 @@ export class QueueCalls {
       position: existing?.position ?? null,
       waitSeconds: existing?.waitSeconds ?? null,
       form: existing?.form ?? {},
+      lostDecision: existing?.lostDecision ?? null,
       pbx: existing?.pbx ?? this.config.pbxName,
       ...patch,
     };
-    await this.store.upsertCall(call);
+    await this.record(step, call);
     return call;
   }
 

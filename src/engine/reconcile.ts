@@ -59,7 +59,7 @@ export async function reconcile(store: CallbackStore, gateway: PbxGateway, diale
     const call = waiting.find((c) => c.id === id);
     if (!call) continue;
     if (served.has(id)) await queueCalls.servedUnseen(call);
-    else await store.upsertCall({ ...call, result: 'left', endedAt: call.endedAt ?? clock.now() });
+    else await queueCalls.leftUnseen(call);
   }
   if (served.size > 0) await gateway.forgetCalls?.([...served]);
   const stillWaiting = await store.waitingCalls(scope.pbx);

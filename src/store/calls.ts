@@ -1,7 +1,24 @@
 import type { Statement } from 'better-sqlite3';
+import type { CallFilter, Page } from '../domain/store';
 import type { CallRecord } from '../domain/types';
+import { decodeCursor, encodeCursor } from './cursor';
 import type { Db } from './database';
 import { type CallRow, callParams, toCall } from './rows';
+
+type PageParams = { result?: string; queue?: string; entered_at?: number; id?: string; limit: number };
+
+/**
+ * One page of the grid of calls, newest first. Each combination of filters is its own statement
+ * so each finds its own index (migration 005): by result, by queue, or by time alone.
+ */
+export function callsPageSql(filters: { result?: boolean; queue?: boolean; after?: boolean }): string {
+  const conditions: string[] = [];
+  if (filters.result) conditions.push('result = @result');
+  if (filters.queue) conditions.push('queue = @queue');
+  if (filters.after) conditions.push('(entered_at, id) < (@entered_at, @id)');
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  return `SELECT * FROM calls ${where} ORDER BY entered_at DESC, id DESC LIMIT @limit`;
+}
 
 /** Calls as the PBX reported them, kept for history and exclusion. Each belongs to the PBX it was on. */
 export class Calls {
@@ -11,8 +28,9 @@ export class Calls {
   private readonly waitingIn: Statement<{ pbx: string; queue: string }, CallRow>;
   private readonly decide: Statement<[string, string]>;
   private readonly undecided: Statement<{ pbx: string; limit: number }, CallRow>;
+  private readonly pages = new Map<string, Statement<PageParams, CallRow>>();
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     // Reports arrive in pieces (entered, then ended); the latest report is the whole truth.
     this.upsert = db.prepare(`
       INSERT INTO calls (id, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision, pbx)
@@ -52,5 +70,29 @@ export class Calls {
   waitingCalls(pbx: string, queue?: string): CallRecord[] {
     const rows = queue === undefined ? this.waitingAll.all({ pbx }) : this.waitingIn.all({ pbx, queue });
     return rows.map(toCall);
+  }
+
+  /** The cursor is the last row's (enteredAt, id), in the same opaque form as the callbacks' list. */
+  listCalls(filter: CallFilter): Page<CallRecord> {
+    const limit = Math.max(1, Math.trunc(filter.limit));
+    const params: PageParams = { limit: limit + 1 };
+    if (filter.result !== undefined) params.result = filter.result;
+    if (filter.queue !== undefined) params.queue = filter.queue;
+    if (filter.cursor !== undefined) {
+      const position = decodeCursor(filter.cursor);
+      params.entered_at = position.createdAt;
+      params.id = position.id;
+    }
+    const shape = { result: params.result !== undefined, queue: params.queue !== undefined, after: params.id !== undefined };
+    const key = JSON.stringify(shape);
+    let statement = this.pages.get(key);
+    if (!statement) {
+      statement = this.db.prepare<PageParams, CallRow>(callsPageSql(shape));
+      this.pages.set(key, statement);
+    }
+    const rows = statement.all(params);
+    const items = rows.slice(0, limit).map(toCall);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.enteredAt, id: last.id }) : null };
   }
 }

@@ -25,6 +25,13 @@ UPDATE attempts INDEXED BY attempts_open_pbx SET owner = @owner, lease_until = @
  WHERE ended_at IS NULL AND pbx = @pbx AND (owner = @owner OR owner IS NULL OR lease_until <= @now)
 RETURNING *`;
 
+/** Two seeks, one per channel index (migration 005); the latest started wins should two share a channel. */
+export const ATTEMPT_BY_CHANNEL_SQL = `
+SELECT * FROM attempts WHERE customer_ref = @channel
+UNION ALL
+SELECT * FROM attempts WHERE placeholder_ref = @channel
+ORDER BY started_at DESC, id DESC LIMIT 1`;
+
 /** Events and attempts: what happened to callbacks and calls. Writers here expect to run inside the caller's transaction. */
 export class History {
   private readonly insertEvent: Statement<EventParams>;
@@ -35,6 +42,7 @@ export class History {
   private readonly endOpenAttempt: Statement<{ id: string; callback_id: string; ended_at: number; outcome: string; detail: string | null }>;
   private readonly setRefs: Statement<{ id: string; callback_id: string; placeholder_ref: string | null; customer_ref: string | null }>;
   private readonly attempt: Statement<[string], AttemptRow>;
+  private readonly byChannel: Statement<{ channel: string }, AttemptRow>;
   private readonly attemptsByCallback: Statement<[string], AttemptRow>;
   private readonly open: Statement<{ pbx: string | null; owner: string | null; settled: number }, AttemptRow>;
   private readonly adopt: Statement<{ owner: string; pbx: string; now: number; until: number }, AttemptRow>;
@@ -59,6 +67,7 @@ export class History {
       UPDATE attempts SET placeholder_ref = @placeholder_ref, customer_ref = @customer_ref
        WHERE id = @id AND callback_id = @callback_id AND ended_at IS NULL`);
     this.attempt = db.prepare('SELECT * FROM attempts WHERE id = ?');
+    this.byChannel = db.prepare(ATTEMPT_BY_CHANNEL_SQL);
     this.attemptsByCallback = db.prepare('SELECT * FROM attempts WHERE callback_id = ? ORDER BY seq');
     this.open = db.prepare(`
       SELECT * FROM attempts AS a
@@ -140,6 +149,11 @@ export class History {
 
   getAttempt(id: string): Attempt | null {
     const row = this.attempt.get(id);
+    return row ? toAttempt(row) : null;
+  }
+
+  attemptByChannel(channelId: string): Attempt | null {
+    const row = this.byChannel.get({ channel: channelId });
     return row ? toAttempt(row) : null;
   }
 

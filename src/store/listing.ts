@@ -11,7 +11,7 @@ export const COUNT_PENDING_SQL = `SELECT count(*) AS n FROM callbacks WHERE queu
 export const COUNT_PENDING_ON_SQL = `SELECT count(*) AS n FROM callbacks WHERE queue = ? AND pbx = ? AND ${PENDING}`;
 
 
-type Params = { status?: string; number?: string; queue?: string; created_at?: number; id?: string; limit: number };
+type Params = { status?: string; number?: string; queue?: string; mechanism?: string; created_at?: number; id?: string; limit: number };
 
 /**
  * Reading callbacks for people and for the engine's checks: pages newest first (one statement per
@@ -73,6 +73,7 @@ export class Listing {
     if (filter.status !== undefined) params.status = filter.status;
     if (filter.number !== undefined) params.number = filter.number;
     if (filter.queue !== undefined) params.queue = filter.queue;
+    if (filter.mechanism !== undefined) params.mechanism = filter.mechanism;
     if (filter.cursor !== undefined) {
       const position = decodeCursor(filter.cursor);
       params.created_at = position.createdAt;
@@ -90,6 +91,8 @@ export class Listing {
     if (params.status !== undefined) conditions.push('status = @status');
     if (params.number !== undefined) conditions.push('number = @number');
     if (params.queue !== undefined) conditions.push('queue = @queue');
+    // No index of its own: few mechanisms, so it narrows a walk another filter's index makes.
+    if (params.mechanism !== undefined) conditions.push('mechanism = @mechanism');
     if (params.created_at !== undefined) conditions.push('(created_at, id) < (@created_at, @id)');
     const key = conditions.join(' AND ');
     let statement = this.statements.get(key);

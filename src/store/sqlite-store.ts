@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Transaction } from 'better-sqlite3';
 import type {
   AttemptFilter,
+  CallFilter,
   CallbackChange,
   CallbackStore,
   ClaimRequest,
@@ -176,6 +177,10 @@ export class SqliteStore implements CallbackStore {
     return this.history.getAttempt(id);
   }
 
+  async attemptByChannel(channelId: string): Promise<Attempt | null> {
+    return this.history.attemptByChannel(channelId);
+  }
+
   async eventsOf(callbackId: string): Promise<CallEvent[]> {
     return this.history.eventsOf(callbackId);
   }
@@ -190,6 +195,10 @@ export class SqliteStore implements CallbackStore {
 
   async getCall(id: string): Promise<CallRecord | null> {
     return this.calls.getCall(id);
+  }
+
+  async listCalls(filter: CallFilter): Promise<Page<CallRecord>> {
+    return this.calls.listCalls(filter);
   }
 
   async waitingCalls(pbx: string, queue?: string): Promise<CallRecord[]> {

@@ -69,6 +69,14 @@ export async function getAttempt(db: Queryable, id: string): Promise<Attempt | n
   return row ? toAttempt(row) : null;
 }
 
+/** Each side of the OR has its own partial index (migration 002); the latest started wins should two share a channel. */
+export async function attemptByChannel(db: Queryable, channelId: string): Promise<Attempt | null> {
+  const row = (
+    await db.query<AttemptRow>('SELECT * FROM attempts WHERE customer_ref = $1 OR placeholder_ref = $1 ORDER BY started_at DESC, id DESC LIMIT 1', [channelId])
+  ).rows[0];
+  return row ? toAttempt(row) : null;
+}
+
 export async function attemptsOf(db: Queryable, callbackId: string): Promise<Attempt[]> {
   return (await db.query<AttemptRow>('SELECT * FROM attempts WHERE callback_id = $1 ORDER BY seq', [callbackId])).rows.map(toAttempt);
 }

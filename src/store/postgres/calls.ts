@@ -1,4 +1,6 @@
+import type { CallFilter, Page } from '../../domain/store';
 import type { CallRecord } from '../../domain/types';
+import { decodeCursor, encodeCursor } from '../cursor';
 import type { Queryable } from './connection';
 import { type CallRow, toCall } from './rows';
 
@@ -53,4 +55,28 @@ export async function undecidedLostCalls(db: Queryable, pbx: string, limit: numb
     [pbx, limit],
   );
   return result.rows.map(toCall);
+}
+
+/** The grid of calls, newest first; each filter a fixed condition, so a page is one range of its index (migration 002). */
+export async function listCalls(db: Queryable, filter: CallFilter): Promise<Page<CallRecord>> {
+  const limit = Math.max(1, Math.trunc(filter.limit));
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const where = (condition: (n: number) => string, ...values: unknown[]) => {
+    conditions.push(condition(params.length + 1));
+    params.push(...values);
+  };
+  if (filter.result !== undefined) where((n) => `result = $${n}`, filter.result);
+  if (filter.queue !== undefined) where((n) => `queue = $${n}`, filter.queue);
+  if (filter.cursor !== undefined) {
+    const position = decodeCursor(filter.cursor);
+    where((n) => `(entered_at, id) < ($${n}, $${n + 1})`, position.createdAt, position.id);
+  }
+  params.push(limit + 1);
+  const sql = `SELECT * FROM calls ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+    ORDER BY entered_at DESC, id DESC LIMIT $${params.length}`;
+  const rows = (await db.query<CallRow>(sql, params)).rows;
+  const items = rows.slice(0, limit).map(toCall);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.enteredAt, id: last.id }) : null };
 }

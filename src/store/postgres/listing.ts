@@ -17,6 +17,8 @@ export async function listCallbacks(db: Queryable, filter: ListFilter): Promise<
   if (filter.status !== undefined) where((n) => `status = $${n}`, filter.status);
   if (filter.number !== undefined) where((n) => `number = $${n}`, filter.number);
   if (filter.queue !== undefined) where((n) => `queue = $${n}`, filter.queue);
+  // No index of its own: few mechanisms, so it narrows a walk another filter's index makes.
+  if (filter.mechanism !== undefined) where((n) => `mechanism = $${n}`, filter.mechanism);
   if (filter.cursor !== undefined) {
     const position = decodeCursor(filter.cursor);
     where((n) => `(created_at, id) < ($${n}, $${n + 1})`, position.createdAt, position.id);

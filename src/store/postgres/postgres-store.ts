@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type {
   AttemptFilter,
+  CallFilter,
   CallbackChange,
   CallbackStore,
   ClaimRequest,
@@ -160,6 +161,10 @@ export class PostgresStore implements CallbackStore {
     return attempts.getAttempt(this.pool, id);
   }
 
+  attemptByChannel(channelId: string): Promise<Attempt | null> {
+    return attempts.attemptByChannel(this.pool, channelId);
+  }
+
   eventsOf(callbackId: string): Promise<CallEvent[]> {
     return events.eventsOf(this.pool, callbackId);
   }
@@ -174,6 +179,10 @@ export class PostgresStore implements CallbackStore {
 
   getCall(id: string): Promise<CallRecord | null> {
     return calls.getCall(this.pool, id);
+  }
+
+  listCalls(filter: CallFilter): Promise<Page<CallRecord>> {
+    return calls.listCalls(this.pool, filter);
   }
 
   waitingCalls(pbx: string, queue?: string): Promise<CallRecord[]> {

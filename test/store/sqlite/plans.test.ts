@@ -13,7 +13,8 @@ import {
   SLOTS_USED_SQL,
 } from '../../../src/store/claims';
 import { PENDING_FOR_SQL } from '../../../src/store/commits';
-import { ADOPT_ATTEMPTS_SQL } from '../../../src/store/history';
+import { callsPageSql } from '../../../src/store/calls';
+import { ADOPT_ATTEMPTS_SQL, ATTEMPT_BY_CHANNEL_SQL } from '../../../src/store/history';
 import { COUNT_PENDING_ON_SQL, COUNT_PENDING_SQL } from '../../../src/store/listing';
 import { SqliteStore } from '../../../src/store/sqlite-store';
 import { T0, cleanup, tempDir } from '../helpers/fixtures';
@@ -49,7 +50,9 @@ describe('store (sqlite only): query plans', () => {
     const attempt = store.db.prepare(
       `INSERT INTO attempts (id, callback_id, seq, mode, started_at, ended_at, pbx) VALUES (?, ?, 1, 'agent-first', ?, ?, ?)`,
     );
+    const call = store.db.prepare(`INSERT INTO calls (id, number, queue, entered_at, result, pbx) VALUES (?, '+3315', ?, ?, ?, 'pbx-0')`);
     store.db.transaction(() => {
+      for (let i = 0; i < 2000; i++) call.run(randomUUID(), `q${i % 7}`, T0 + i, i % 5 ? 'served' : 'abandoned');
       for (let i = 0; i < 2000; i++) {
         const id = randomUUID();
         const pbx = `pbx-${i % 3}`;
@@ -101,5 +104,25 @@ describe('store (sqlite only): query plans', () => {
     const page = 'SELECT * FROM callbacks WHERE (created_at, id) < (@c, @id) ORDER BY created_at DESC, id DESC LIMIT 50';
     assert.match(plan(page, { c: T0, id: 'x' }), /callbacks_created/);
     assert.doesNotMatch(plan(page, { c: T0, id: 'x' }), /TEMP B-TREE/);
+  });
+
+  it('pages the grid of calls through an index for each filter, never sorting', () => {
+    const shapes = [{}, { result: true }, { queue: true }, { result: true, queue: true }];
+    for (const shape of shapes) {
+      for (const after of [false, true]) {
+        const detail = plan(callsPageSql({ ...shape, after }), { result: 'abandoned', queue: 'q1', entered_at: T0 + 1000, id: 'x', limit: 51 });
+        assert.match(detail, /USING (COVERING )?INDEX calls_(entered|result_entered|queue_entered)/, JSON.stringify({ ...shape, after }));
+        assert.doesNotMatch(detail, /TEMP B-TREE/, JSON.stringify({ ...shape, after }));
+      }
+    }
+    assert.match(plan(callsPageSql({ result: true }), { result: 'abandoned', limit: 51 }), /calls_result_entered \(result=\?\)/);
+    assert.match(plan(callsPageSql({ queue: true }), { queue: 'q1', limit: 51 }), /calls_queue_entered \(queue=\?\)/);
+  });
+
+  it('finds an attempt by a channel through its two channel indexes', () => {
+    const detail = plan(ATTEMPT_BY_CHANNEL_SQL, { channel: 'cbcu-x' });
+    assert.match(detail, /attempts_customer_ref \(customer_ref=\?\)/);
+    assert.match(detail, /attempts_placeholder_ref \(placeholder_ref=\?\)/);
+    assert.doesNotMatch(detail, /\bSCAN attempts\b/);
   });
 });

@@ -1,0 +1,88 @@
+import type { Page } from '../domain/store';
+import type { Callback, Status } from '../domain/types';
+import type { Feed } from '../engine/feed';
+import { callHistory, type CallHistory } from './call-history';
+import { showCallback, type CallbackDetail } from './callback-detail';
+import { cancelCallback, type CancelInput } from './cancel';
+import type { ServiceContext } from './context';
+import { createCallback, type CreatedCallback, type ManualCallbackInput } from './create-callback';
+import { EventFollower, eventsAfter, type EventPage, type EventQuery, type FollowOptions } from './event-log';
+import { followUp, type CreatedFromCall, type FollowUpInput } from './follow-up';
+import { listCallbacks, listCalls, type CallGridRow, type CallListQuery, type CallbackListQuery } from './lists';
+import { callbackForLostCall, type LostCallCallbackInput } from './lost-call-callback';
+import { callNow, rescheduleCallback, type CallNowInput, type RescheduleInput } from './reschedule';
+
+/**
+ * What operators' front ends (the CLI, the HTTP API, the supervisors' page, scripts) may do and
+ * see, one method per use case, so none of them reaches into the store. Inputs are checked here
+ * whatever their type; refusals are the domain's errors with stable codes (HTTP_STATUS maps them).
+ */
+export class CallbackService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** The live feed of what the engine commits (see Feed); durable replay is `events` / `follow`. */
+  get feed(): Feed {
+    return this.ctx.callbacks.feed;
+  }
+
+  /** A manual callback, or the pending one for the same number and queue it was merged into. */
+  create(input: ManualCallbackInput): Promise<CreatedCallback> {
+    return createCallback(this.ctx, input);
+  }
+
+  /** The call bar: a follow-up linked to a call, to its number unless another is given. */
+  followUp(input: FollowUpInput): Promise<CreatedFromCall> {
+    return followUp(this.ctx, input);
+  }
+
+  /** The grid: a callback for an abandoned call, optionally with its LostCall event (Neglected then applies). */
+  callbackForLostCall(input: LostCallCallbackInput): Promise<CreatedFromCall> {
+    return callbackForLostCall(this.ctx, input);
+  }
+
+  cancel(input: CancelInput): Promise<Callback> {
+    return cancelCallback(this.ctx, input);
+  }
+
+  reschedule(input: RescheduleInput): Promise<Callback> {
+    return rescheduleCallback(this.ctx, input);
+  }
+
+  callNow(input: CallNowInput): Promise<Callback> {
+    return callNow(this.ctx, input);
+  }
+
+  /** One callback with its attempts, events and form. */
+  show(id: string): Promise<CallbackDetail> {
+    return showCallback(this.ctx, id);
+  }
+
+  /** The history of a call, from its id or from an outbound call id of one of its attempts. */
+  history(callOrOutboundCallId: string): Promise<CallHistory> {
+    return callHistory(this.ctx, callOrOutboundCallId);
+  }
+
+  listCallbacks(query: CallbackListQuery = {}): Promise<Page<Callback>> {
+    return listCallbacks(this.ctx, query);
+  }
+
+  /** The grid of calls: each with its wait, the callbacks it became, or why not. */
+  listCalls(query: CallListQuery = {}): Promise<Page<CallGridRow>> {
+    return listCalls(this.ctx, query);
+  }
+
+  /** How many callbacks stand in each status (a full count: for a status display or metrics, not per request). */
+  countByStatus(): Promise<Partial<Record<Status, number>>> {
+    return this.ctx.store.countByStatus();
+  }
+
+  /** A page of the event log after an id (for integrations). */
+  events(query: EventQuery = {}): Promise<EventPage> {
+    return eventsAfter(this.ctx, query);
+  }
+
+  /** Follow the event log from an id, woken by this process's feed and other processes' writes (the SSE stream). */
+  follow(options: FollowOptions): Promise<EventFollower> {
+    return EventFollower.start(this.ctx.store, this.feed, options);
+  }
+}
