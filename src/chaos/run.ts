@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--seed <n>', 'seed of every random choice (default: random, printed)', whole('--seed', 0))
     .option('--min-ms <ms>', 'shortest time the daemon runs between two kills', whole('--min-ms', 0), 300)
     .option('--max-ms <ms>', 'longest time the daemon runs between two kills', whole('--max-ms', 0), 2500)
-    .option('--settle-s <s>', 'after the last restart, wait at most this long for quiet', whole('--settle-s', 1), 120)
+    .option('--settle-s <s>', 'after the last restart, wait at most this long for quiet', whole('--settle-s', 1), 300)
     .option('--db <dir>', "keep the run's directory (database, daemon logs, report.txt) here")
     .option('--daemons <n>', 'daemons sharing the PBX and one PostgreSQL database (more than 1 needs PostgreSQL)', whole('--daemons', 1), 1)
     .option('--postgres', 'use PostgreSQL: a private cluster started for the run (Debian postgresql), unless --store-url names one')
