@@ -45,6 +45,17 @@ export class ConflictError extends CallbackdError {
   }
 }
 
+/**
+ * An idempotency key comes back with another request than the one it was first used for: the
+ * client reuses keys, and answering with the first result would hide that its new request was
+ * never carried out.
+ */
+export class IdempotencyMismatchError extends ConflictError {
+  constructor() {
+    super('idempotency_mismatch: this Idempotency-Key was first used for a different request; use a new key for each new request');
+  }
+}
+
 /** Why a valid number may not be called, for messages that name the key that would allow it. */
 export type NumberRefusal =
   | { rule: 'allowCountries'; country: string }

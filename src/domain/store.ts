@@ -64,7 +64,37 @@ export interface Page<T> {
 
 export type StoreKind = 'sqlite' | 'postgres';
 
-export type CreateResult = { callback: Callback; merged: boolean };
+/**
+ * A creating request's idempotency key, as a front end scoped it (the HTTP API: a hash of the
+ * token and the Idempotency-Key header). The store keeps it with what the request made, in the
+ * transaction that made it, so a retry finds it even after a restart or on another daemon.
+ */
+export interface RequestKey {
+  /** Opaque, already scoped; at most 200 characters. */
+  key: string;
+  /** What the request asked for (a hash of its route and body): the same key with another is refused. */
+  fingerprint: string;
+  /** Whatever else the front end needs to answer a repeat as it answered the first (kept as JSON). */
+  memo?: Record<string, unknown>;
+}
+
+/** A request key as the store kept it. */
+export interface KeptRequest {
+  key: string;
+  fingerprint: string;
+  /** The callback as the first request left it (created, or merged into). */
+  callback: Callback;
+  merged: boolean;
+  memo: Record<string, unknown>;
+  createdAt: number;
+}
+
+export type CreateResult = {
+  callback: Callback;
+  merged: boolean;
+  /** Set when the request key was already kept: nothing was written, and this is the first request's result. */
+  repeated?: KeptRequest;
+};
 
 /**
  * What a daemon asks for when it claims: the earliest due callback of its PBX whose queue has a
@@ -138,8 +168,16 @@ export interface CallbackStore {
    * Insert `callback` as Scheduled with its events, unless a callback for the same number and
    * queue is already pending (Scheduled or Dialing): then nothing is inserted, `merge` is called
    * with the pending one, and its returned change is committed instead, in the same transaction.
+   * With `requestKey`: a key kept already returns the first request's result (`repeated`) and
+   * writes nothing, a key kept for another fingerprint is refused (IdempotencyMismatchError), and
+   * a new key is kept with the result in the same transaction. Two creators with one key at once:
+   * one creates, the other gets the repeat.
    */
-  createOrMerge(callback: NewCallback, events: NewEvent[], merge: (existing: Callback) => CallbackChange): Promise<CreateResult>;
+  createOrMerge(callback: NewCallback, events: NewEvent[], merge: (existing: Callback) => CallbackChange, requestKey?: RequestKey): Promise<CreateResult>;
+  /** The request kept under `key`, if any (a front end answers a repeat before checking the request again). */
+  keptRequest(key: string): Promise<KeptRequest | null>;
+  /** Forget request keys kept before `before` (a retry comes within minutes; the sweep forgets them after days). Returns how many. */
+  forgetRequestKeys(before: number): Promise<number>;
   /** Many createOrMerge in one transaction: all or nothing, and far cheaper than one by one. */
   createMany(items: readonly { callback: NewCallback; events: NewEvent[] }[], merge: (existing: Callback) => CallbackChange): Promise<CreateResult[]>;
   get(id: string): Promise<Callback | null>;
@@ -191,6 +229,8 @@ export interface CallbackStore {
   attemptByChannel(channelId: string): Promise<Attempt | null>;
   eventsOf(callbackId: string): Promise<CallEvent[]>;
   eventsAfter(afterId: number, limit: number): Promise<CallEvent[]>;
+  /** The id of the newest event, 0 when there is none (a live stream starts after it). */
+  lastEventId(): Promise<number>;
 
   upsertCall(call: CallRecord): Promise<void>;
   getCall(id: string): Promise<CallRecord | null>;
@@ -230,8 +270,23 @@ export interface CallbackStore {
    */
   importRows<K extends ExportKind>(kind: K, rows: readonly Exported[K][]): Promise<number>;
 
+  /**
+   * Hear how long each committed write took (a creation, a change or a claim, its transaction
+   * whole), for metrics. Returns a function that stops it. A backend that cannot time its writes
+   * leaves it out.
+   */
+  onWrite?(listener: StoreWriteListener): () => void;
+
   close(): Promise<void>;
 }
+
+/** One committed write, as onWrite tells it. */
+export interface StoreWrite {
+  operation: 'create' | 'commit' | 'claim';
+  seconds: number;
+}
+
+export type StoreWriteListener = (write: StoreWrite) => void;
 
 /** What a store holds, by kind, in the order a copy must write it (a callback before its attempts). */
 export interface Exported {

@@ -1,10 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import { ConflictError } from '../domain/errors';
-import type { CallbackChange, CreateResult, NewCallback, NewEvent } from '../domain/store';
+import type { CallbackChange, CreateResult, NewCallback, NewEvent, RequestKey } from '../domain/store';
 import type { Callback } from '../domain/types';
 import { applyChange, checkMerge, freshCallback } from './change';
 import type { Db } from './database';
 import type { History } from './history';
+import { RequestKeys, repeatOf } from './request-keys';
 import { CALLBACK_COLUMNS, CALLBACK_VALUES, type CallbackRow, callbackParams, toCallback } from './rows';
 
 export const PENDING = "status IN ('Scheduled','Dialing')";
@@ -38,6 +39,7 @@ export class Commits {
   private readonly pending: Statement<{ number: string; queue: string; pbx: string | null }, CallbackRow>;
   private readonly insert: Statement<CallbackRow, CallbackRow>;
   private readonly rewrite: Statement<CallbackRow, CallbackRow>;
+  readonly requestKeys: RequestKeys;
 
   constructor(
     db: Db,
@@ -54,6 +56,7 @@ export class Commits {
       .map((column) => `${column} = @${column}`)
       .join(', ');
     this.rewrite = db.prepare(`UPDATE callbacks SET ${assignments} WHERE id = @id RETURNING *`);
+    this.requestKeys = new RequestKeys(db);
   }
 
   get(id: string): Callback | null {
@@ -66,8 +69,21 @@ export class Commits {
     return row ? toCallback(row) : null;
   }
 
+  /** With a request key, the key is looked for and kept in the same transaction as the creation (see CallbackStore). */
+  createOrMerge(callback: NewCallback, events: NewEvent[], merge: (existing: Callback) => CallbackChange, requestKey?: RequestKey): Written<CreateResult> {
+    const kept = requestKey ? this.requestKeys.find(requestKey.key) : null;
+    if (kept && requestKey) {
+      const result = repeatOf(kept, requestKey);
+      // Nothing was written: nothing to announce.
+      return { result, before: result.callback, after: result.callback };
+    }
+    const written = this.createOrMergeOnce(callback, events, merge);
+    if (requestKey) this.requestKeys.keep(requestKey, written.result, callback.createdAt);
+    return written;
+  }
+
   /** Pending means pending on the same PBX: two PBXs may each hold a caller with the same number. */
-  createOrMerge(callback: NewCallback, events: NewEvent[], merge: (existing: Callback) => CallbackChange): Written<CreateResult> {
+  private createOrMergeOnce(callback: NewCallback, events: NewEvent[], merge: (existing: Callback) => CallbackChange): Written<CreateResult> {
     const existing = this.pendingFor(callback.number, callback.queue, callback.pbx);
     if (existing) {
       const change = merge(existing);

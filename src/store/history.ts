@@ -38,6 +38,7 @@ export class History {
   private readonly byCallback: Statement<[string], EventRow>;
   private readonly byCall: Statement<[string], EventRow>;
   private readonly after: Statement<[number, number], EventRow>;
+  private readonly newest: Statement<[], { id: number }>;
   private readonly insertAttempt: Statement<AttemptRow>;
   private readonly endOpenAttempt: Statement<{ id: string; callback_id: string; ended_at: number; outcome: string; detail: string | null }>;
   private readonly setRefs: Statement<{ id: string; callback_id: string; placeholder_ref: string | null; customer_ref: string | null }>;
@@ -56,6 +57,7 @@ export class History {
     this.byCallback = db.prepare('SELECT * FROM events WHERE callback_id = ? ORDER BY id');
     this.byCall = db.prepare('SELECT * FROM events WHERE call_id = ? ORDER BY id');
     this.after = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.newest = db.prepare('SELECT id FROM events ORDER BY id DESC LIMIT 1');
     this.insertAttempt = db.prepare(`
       INSERT INTO attempts (id, callback_id, seq, mode, started_at, ended_at, outcome, placeholder_ref, customer_ref, detail, owner, lease_until, counted, pbx)
       VALUES (@id, @callback_id, @seq, @mode, @started_at, @ended_at, @outcome, @placeholder_ref, @customer_ref, @detail, @owner, @lease_until, @counted, @pbx)`);
@@ -102,6 +104,10 @@ export class History {
 
   eventsAfter(afterId: number, limit: number): CallEvent[] {
     return this.after.all(afterId, limit).map(toEvent);
+  }
+
+  lastEventId(): number {
+    return this.newest.get()?.id ?? 0;
   }
 
   /** `pbx` is the callback's: an attempt is dialled on the PBX of its callback. */

@@ -13,11 +13,14 @@ import type {
   Exported,
   HeldSeat,
   JoinResult,
+  KeptRequest,
   ListFilter,
   NewCallback,
   NewEvent,
   Page,
+  RequestKey,
   Seat,
+  StoreWriteListener,
 } from '../domain/store';
 import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../domain/types';
 import { Calls } from './calls';
@@ -31,6 +34,7 @@ import { History } from './history';
 import { Listing } from './listing';
 import { wakeSocketPath } from './wake-socket';
 import { WorkSignal } from './work-signal';
+import { WriteTimes } from './write-times';
 
 type Merge = (existing: Callback) => CallbackChange;
 
@@ -52,8 +56,9 @@ export class SqliteStore implements CallbackStore {
   private readonly commits: Commits;
   private readonly work: WorkSignal;
   private readonly copy: Copy;
+  private readonly writeTimes = new WriteTimes();
   private readonly commitTx: Transaction<(change: CallbackChange) => Written<Callback>>;
-  private readonly createTx: Transaction<(callback: NewCallback, events: NewEvent[], merge: Merge) => Written<CreateResult>>;
+  private readonly createTx: Transaction<(callback: NewCallback, events: NewEvent[], merge: Merge, requestKey?: RequestKey) => Written<CreateResult>>;
   private readonly createManyTx: Transaction<(items: readonly { callback: NewCallback; events: NewEvent[] }[], merge: Merge) => Written<CreateResult>[]>;
   private readonly appendTx: Transaction<(at: number, events: NewEvent[]) => void>;
 
@@ -69,7 +74,7 @@ export class SqliteStore implements CallbackStore {
     this.copy = new Copy(db);
     this.work = new WorkSignal(db.memory ? null : wakeSocketPath(this.location));
     this.commitTx = db.transaction((change: CallbackChange) => this.commits.commit(change));
-    this.createTx = db.transaction((callback, events, merge) => this.commits.createOrMerge(callback, events, merge));
+    this.createTx = db.transaction((callback, events, merge, requestKey) => this.commits.createOrMerge(callback, events, merge, requestKey));
     this.createManyTx = db.transaction((items, merge) => items.map((item) => this.commits.createOrMerge(item.callback, item.events, merge)));
     this.appendTx = db.transaction((at: number, events: NewEvent[]) => this.history.appendEvents(at, events));
   }
@@ -86,15 +91,23 @@ export class SqliteStore implements CallbackStore {
     }
   }
 
-  async createOrMerge(callback: NewCallback, events: NewEvent[], merge: Merge): Promise<CreateResult> {
-    const written = this.createTx.immediate(callback, events, merge);
+  async createOrMerge(callback: NewCallback, events: NewEvent[], merge: Merge, requestKey?: RequestKey): Promise<CreateResult> {
+    const written = this.writeTimes.time('create', () => this.createTx.immediate(callback, events, merge, requestKey));
     await this.announceIf([written]);
     return written.result;
   }
 
+  async keptRequest(key: string): Promise<KeptRequest | null> {
+    return this.commits.requestKeys.find(key);
+  }
+
+  async forgetRequestKeys(before: number): Promise<number> {
+    return this.commits.requestKeys.forgetBefore(before);
+  }
+
   async createMany(items: readonly { callback: NewCallback; events: NewEvent[] }[], merge: Merge): Promise<CreateResult[]> {
     if (items.length === 0) return [];
-    const written = this.createManyTx.immediate(items, merge);
+    const written = this.writeTimes.time('create', () => this.createManyTx.immediate(items, merge));
     await this.announceIf(written);
     return written.map((w) => w.result);
   }
@@ -124,13 +137,13 @@ export class SqliteStore implements CallbackStore {
   }
 
   async commit(change: CallbackChange): Promise<Callback> {
-    const written = this.commitTx.immediate(change);
+    const written = this.writeTimes.time('commit', () => this.commitTx.immediate(change));
     await this.announceIf([written]);
     return written.result;
   }
 
   async claimNextDue(request: ClaimRequest): Promise<ClaimResult> {
-    return this.claims.claimNextDue(request);
+    return this.writeTimes.time('claim', () => this.claims.claimNextDue(request));
   }
 
   async releaseClaim(id: string, owner: string): Promise<void> {
@@ -187,6 +200,10 @@ export class SqliteStore implements CallbackStore {
 
   async eventsAfter(afterId: number, limit: number): Promise<CallEvent[]> {
     return this.history.eventsAfter(afterId, limit);
+  }
+
+  async lastEventId(): Promise<number> {
+    return this.history.lastEventId();
   }
 
   async upsertCall(call: CallRecord): Promise<void> {
@@ -256,6 +273,10 @@ export class SqliteStore implements CallbackStore {
 
   async importRows<K extends ExportKind>(kind: K, rows: readonly Exported[K][]): Promise<number> {
     return this.copy.importRows(kind, rows);
+  }
+
+  onWrite(listener: StoreWriteListener): () => void {
+    return this.writeTimes.listen(listener);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,12 @@
 import { ConflictError } from '../../domain/errors';
-import type { CallbackChange, CreateResult, NewCallback, NewEvent } from '../../domain/store';
+import type { CallbackChange, CreateResult, NewCallback, NewEvent, RequestKey } from '../../domain/store';
 import type { Callback } from '../../domain/types';
 import { announcesWork, applyChange, checkMerge, freshCallback } from '../change';
 import { writeAttemptChange } from './attempts';
 import { asConflict, isUniqueViolation, notifyWork, type Queryable } from './connection';
 import { type EventLine, eventLines, writeEvents } from './events';
+import { repeatOf } from '../request-keys';
+import { findRequestKey, keepRequestKey, lockRequestKey } from './request-keys';
 import { CALLBACK_COLUMNS, type CallbackRow, callbackValues, toCallback } from './rows';
 
 const PENDING = "status IN ('Scheduled','Dialing')";
@@ -46,7 +48,18 @@ export class Commits {
 
   constructor(private readonly client: Queryable) {}
 
-  async createOrMerge(callback: NewCallback, events: readonly NewEvent[], merge: (existing: Callback) => CallbackChange): Promise<CreateResult> {
+  /** With a request key, the key is locked, looked for and kept in the same transaction as the creation (see CallbackStore). */
+  async createOrMerge(callback: NewCallback, events: readonly NewEvent[], merge: (existing: Callback) => CallbackChange, requestKey?: RequestKey): Promise<CreateResult> {
+    if (!requestKey) return this.createOrMergeOnce(callback, events, merge);
+    await lockRequestKey(this.client, requestKey.key);
+    const kept = await findRequestKey(this.client, requestKey.key);
+    if (kept) return repeatOf(kept, requestKey);
+    const result = await this.createOrMergeOnce(callback, events, merge);
+    await keepRequestKey(this.client, requestKey, result, callback.createdAt);
+    return result;
+  }
+
+  private async createOrMergeOnce(callback: NewCallback, events: readonly NewEvent[], merge: (existing: Callback) => CallbackChange): Promise<CreateResult> {
     for (let round = 0; round < CREATE_ROUNDS; round++) {
       const existing = await this.lockPending(callback);
       if (existing) {

@@ -64,3 +64,8 @@ export async function eventsAfter(db: Queryable, afterId: number, limit: number)
   const result = await db.query<EventRow>('SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
   return result.rows.map(toEvent);
 }
+
+export async function lastEventId(db: Queryable): Promise<number> {
+  const result = await db.query<{ id: number }>('SELECT id FROM events ORDER BY id DESC LIMIT 1');
+  return result.rows[0]?.id ?? 0;
+}

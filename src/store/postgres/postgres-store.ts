@@ -12,11 +12,15 @@ import type {
   Exported,
   HeldSeat,
   JoinResult,
+  KeptRequest,
   ListFilter,
   NewCallback,
   NewEvent,
   Page,
+  RequestKey,
   Seat,
+  StoreWrite,
+  StoreWriteListener,
 } from '../../domain/store';
 import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../../domain/types';
 import * as attempts from './attempts';
@@ -29,8 +33,10 @@ import { createPool, inTransaction, maskUrl, notifyWork } from './connection';
 import * as events from './events';
 import { listCallbacks } from './listing';
 import { migrate } from './migrate';
+import { findRequestKey, forgetRequestKeys } from './request-keys';
 import * as seats from './seats';
 import { WorkNotifications } from './work';
+import { WriteTimes } from '../write-times';
 
 export interface PostgresOpenOptions {
   /** Connections in the pool (default 10). */
@@ -49,6 +55,7 @@ export class PostgresStore implements CallbackStore {
   /** The seats this store joined, so a heartbeat or leave of a replaced incarnation touches nothing. */
   private readonly incarnations = new Map<string, seats.Incarnation>();
   private closed = false;
+  private readonly writeTimes = new WriteTimes();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -70,15 +77,23 @@ export class PostgresStore implements CallbackStore {
     return new PostgresStore(pool, url);
   }
 
-  createOrMerge(callback: NewCallback, newEvents: NewEvent[], merge: (existing: Callback) => CallbackChange): Promise<CreateResult> {
-    return this.writing((commits) => commits.createOrMerge(callback, newEvents, merge));
+  createOrMerge(callback: NewCallback, newEvents: NewEvent[], merge: (existing: Callback) => CallbackChange, requestKey?: RequestKey): Promise<CreateResult> {
+    return this.writing('create', (commits) => commits.createOrMerge(callback, newEvents, merge, requestKey));
+  }
+
+  keptRequest(key: string): Promise<KeptRequest | null> {
+    return findRequestKey(this.pool, key);
+  }
+
+  forgetRequestKeys(before: number): Promise<number> {
+    return forgetRequestKeys(this.pool, before);
   }
 
   createMany(
     items: readonly { callback: NewCallback; events: NewEvent[] }[],
     merge: (existing: Callback) => CallbackChange,
   ): Promise<CreateResult[]> {
-    return this.writing(async (commits) => {
+    return this.writing('create', async (commits) => {
       const results: CreateResult[] = [];
       for (const item of items) results.push(await commits.createOrMerge(item.callback, item.events, merge));
       return results;
@@ -86,7 +101,7 @@ export class PostgresStore implements CallbackStore {
   }
 
   commit(change: CallbackChange): Promise<Callback> {
-    return this.writing((commits) => commits.commit(change));
+    return this.writing('commit', (commits) => commits.commit(change));
   }
 
   get(id: string): Promise<Callback | null> {
@@ -114,7 +129,7 @@ export class PostgresStore implements CallbackStore {
   }
 
   claimNextDue(request: ClaimRequest): Promise<ClaimResult> {
-    return inTransaction(this.pool, (client) => claims.claimNextDue(client, request));
+    return this.writeTimes.timeAsync('claim', () => inTransaction(this.pool, (client) => claims.claimNextDue(client, request)));
   }
 
   releaseClaim(id: string, owner: string): Promise<void> {
@@ -171,6 +186,10 @@ export class PostgresStore implements CallbackStore {
 
   eventsAfter(afterId: number, limit: number): Promise<CallEvent[]> {
     return events.eventsAfter(this.pool, afterId, limit);
+  }
+
+  lastEventId(): Promise<number> {
+    return events.lastEventId(this.pool);
   }
 
   upsertCall(call: CallRecord): Promise<void> {
@@ -246,6 +265,10 @@ export class PostgresStore implements CallbackStore {
     return inTransaction(this.pool, (client) => copy.importRows(client, kind, rows, this.location));
   }
 
+  onWrite(listener: StoreWriteListener): () => void {
+    return this.writeTimes.listen(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -254,12 +277,14 @@ export class PostgresStore implements CallbackStore {
   }
 
   /** One transaction for a creation or change, its history and notifications written last. */
-  private writing<T>(work: (commits: Commits) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, async (client) => {
-      const commits = new Commits(client);
-      const result = await work(commits);
-      await commits.finish();
-      return result;
-    });
+  private writing<T>(operation: StoreWrite['operation'], work: (commits: Commits) => Promise<T>): Promise<T> {
+    return this.writeTimes.timeAsync(operation, () =>
+      inTransaction(this.pool, async (client) => {
+        const commits = new Commits(client);
+        const result = await work(commits);
+        await commits.finish();
+        return result;
+      }),
+    );
   }
 }
