@@ -21,6 +21,7 @@ import type { CallbackStore } from './domain/store';
 import { Lanes } from './engine/lanes';
 import { openStore } from './store/open';
 import { CallbackService } from './service/service';
+import { startApi, type ApiHandle } from './api/server';
 
 /**
  * A daemon's seat in the store (and the lease of its attempts) is renewed this often; a seat on
@@ -30,6 +31,9 @@ const HEARTBEAT_MS = 5_000;
 const SEAT_STALE_MS = 30_000;
 /** After a reconcile that skipped items changed meanwhile, it runs again at most this many times in a row. */
 const MAX_CONFLICT_PASSES = 3;
+const DAY_MS = 86_400_000;
+/** An API client retries within minutes; a week covers a client that was down over a weekend. */
+const REQUEST_KEYS_KEPT_MS = 7 * DAY_MS;
 
 /** Seats held by daemons of this process (several Daemon objects can share one process). */
 const heldHere = new Set<string>();
@@ -98,6 +102,9 @@ export class Daemon {
   private stopListening: (() => void) | null = null;
   private readyLogged = false;
   private seated = false;
+  private started = false;
+  private stopping = false;
+  private api: ApiHandle | null = null;
   /** Work this daemon started without waiting for it (a reconcile, placeholders let go, a sweep). */
   private readonly background = new Set<Promise<void>>();
 
@@ -155,6 +162,7 @@ export class Daemon {
     this.sweepTask = cron.schedule(config.scheduler.sweepCron, () => this.follow(this.sweep()));
     this.stopListening = await this.store.onWork(() => this.workArrived());
     this.scheduler.start();
+    this.started = true;
     logger.info('callbackd started', { pbx: config.pbx, pbxName: config.pbxName, store: this.store.kind, at: this.store.location, owner: this.owner, instance: this.instance });
     if (gateway) {
       logger.info(`connecting to ${gateway.kind === 'asterisk' ? 'Asterisk' : 'FreeSWITCH'}; ready once connected`);
@@ -165,7 +173,36 @@ export class Daemon {
     }
   }
 
+  /**
+   * Serve the HTTP API, the supervisors' page, /healthz, /readyz and /metrics on http.host and
+   * http.port, until stop(). Refused (ConfigError on api.token) beyond loopback without a token.
+   * Serving may start before start(): /readyz says 503 until the daemon has started.
+   */
+  async serveApi(): Promise<ApiHandle> {
+    if (this.api) return this.api;
+    const { config, logger } = this.opts;
+    const pbxConnected = (): boolean | null => (this.opts.gateway ? this.opts.gateway.isConnected() : null);
+    this.api = await startApi({
+      service: this.service,
+      config,
+      logger,
+      health: { store: this.store, pbxConnected, owner: this.owner, ready: () => this.started && !this.stopping },
+      metrics: { feed: this.feed, store: this.store, pbxConnected, clock: this.clock },
+    });
+    return this.api;
+  }
+
+  /** Stop serving the API (stop() does it first of all). */
+  async closeApi(): Promise<void> {
+    const api = this.api;
+    this.api = null;
+    await api?.close();
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
+    // The API goes first: no request reaches a daemon that is shutting down.
+    await this.closeApi();
     this.scheduler.stop();
     this.sweepTask?.stop();
     this.stopListening?.();
@@ -225,6 +262,8 @@ export class Daemon {
       if (freed > 0) this.opts.logger.warn(`gave back ${freed} claim(s) whose lease ran out`);
       await this.callbacks.expireDue();
       await this.dialer.releaseSettled();
+      const forgotten = await this.store.forgetRequestKeys(this.clock.now() - REQUEST_KEYS_KEPT_MS);
+      if (forgotten > 0) this.opts.logger.debug(`forgot ${forgotten} idempotency key(s) older than ${REQUEST_KEYS_KEPT_MS / DAY_MS} days`);
     } catch (err) {
       this.opts.logger.warn('sweep failed; retried at the next one', { error: String(err) });
     }

@@ -109,12 +109,12 @@ describe('log', () => {
   it('redacts the configuration for printing', () => {
     const config: Config = {
       ...DEFAULTS,
-      api: { token: 'api-secret' },
+      api: { ...DEFAULTS.api, token: 'api-secret', viewerToken: 'viewer-secret' },
       ari: { ...DEFAULTS.ari, url: 'http://admin:pw@pbx:8088', password: 'ari-secret' },
     };
     const safe = redactConfig(config);
     const text = JSON.stringify(safe);
-    for (const secret of ['api-secret', 'ari-secret', ':pw@', 'ClueCon']) assert.ok(!text.includes(secret), `${secret} leaked`);
+    for (const secret of ['api-secret', 'viewer-secret', 'ari-secret', ':pw@', 'ClueCon']) assert.ok(!text.includes(secret), `${secret} leaked`);
     assert.equal(safe.ari.url, 'http://admin:***@pbx:8088');
     assert.equal(safe.ari.user, 'callbackd');
     assert.equal(config.api.token, 'api-secret');
@@ -161,7 +161,7 @@ describe('log line layout', () => {
 
   it('logConfiguration: where it came from and a few facts at info, the whole configuration at debug', () => {
     const { logger, text } = raw('json', 'debug');
-    logConfiguration(logger, { ...DEFAULTS, api: { token: 'api-secret' } }, { file: 'config/callbackd.yaml' });
+    logConfiguration(logger, { ...DEFAULTS, api: { ...DEFAULTS.api, token: 'api-secret' } }, { file: 'config/callbackd.yaml' });
     const [short, full] = text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(short.message, 'configuration loaded');
     assert.match(String(short.file), /config\/callbackd\.yaml$/);

@@ -19,7 +19,8 @@ export function cliPath(): string {
 function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CALLBACKD_')) env[k] = v;
-  return { ...env, ...vars };
+  // Several daemons run at once, each with its HTTP API: any free port, unless the storm names one.
+  return { ...env, CALLBACKD_HTTP_PORT: '0', ...vars };
 }
 
 const READY = /callbackd ready/;

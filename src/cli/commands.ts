@@ -6,7 +6,8 @@ import type { CreatedCallback } from '../service/create-callback';
 import type { Timing } from '../service/input';
 import { checkNumber, listNumber, manualRule, notFound, parseLimit, parseStatus, parseTiming, withNumberHint } from './callback-options';
 import { MAX_LIMIT } from '../service/input';
-import { attemptJson, callbackJson, callbackRows, describe, eventJson } from './callback-output';
+import { attemptJson, callbackJson, eventJson } from '../service/json';
+import { callbackRows, describe } from './callback-output';
 import { loadConfigFor, openContext, type CommandContext, type GlobalOptions } from './context';
 import { table, when } from './table';
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { checkApiAccess } from '../api/server';
 import { Daemon } from '../daemon';
 import { startDemo } from '../demo/demo';
 import { InvalidRequestError } from '../domain/errors';
@@ -84,13 +85,19 @@ export function registerDaemonCommands(program: Command): void {
       installProcessGuards(logger);
       logConfiguration(logger, config, { file });
       let running: Daemon;
+      let opened: Daemon | null = null;
       try {
-        const daemon = await Daemon.open({ config, logger, gateway: createGateway(config, logger) });
+        // Before anything is opened: an API open to the network without a token is a configuration error (exit 78).
+        checkApiAccess(config);
+        const daemon = (opened = await Daemon.open({ config, logger, gateway: createGateway(config, logger) }));
+        await daemon.serveApi();
         await daemon.start();
         running = daemon;
       } catch (err) {
         // Said once on stderr by the command line (one line, naming the key); the log gets it too.
         logger.error('callbackd could not start', { error: err instanceof Error ? err.message : String(err) });
+        // A listening API would keep the process from exiting.
+        await opened?.closeApi().catch(() => undefined);
         await closeLogger(logger);
         throw err;
       }
@@ -118,9 +125,12 @@ export function registerDaemonCommands(program: Command): void {
     .option('--seconds <n>', 'stop after this many seconds (default: run until Ctrl-C)', '0')
     .option('--agents <n>', 'agents in the queue', '2')
     .option('--db <file>', 'keep the demo database in this file (default: a temporary one)')
-    .action(async (opts: { seconds: string; agents: string; db?: string }) => {
+    .option('--port <n>', "port of the supervisors' page and the API on 127.0.0.1 (default: any free port)", '0')
+    .action(async (opts: { seconds: string; agents: string; db?: string; port: string }) => {
       const seconds = Number(opts.seconds);
       const agents = Number(opts.agents);
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidRequestError('--port must be 0 (any free port) to 65535');
       if (!Number.isInteger(seconds) || seconds < 0) throw new InvalidRequestError('--seconds must be a whole number');
       if (!Number.isInteger(agents) || agents < 1 || agents > 20) throw new InvalidRequestError('--agents must be 1 to 20');
       if (opts.db !== undefined) {
@@ -131,7 +141,7 @@ export function registerDaemonCommands(program: Command): void {
           throw err instanceof DatabaseFileError ? databaseError(err, { name: 'demo --db', fix: (what) => `give --db ${what}, or leave --db out for a temporary database` }) : err;
         }
       }
-      const demo = await startDemo({ seconds, agents, db: opts.db, out: process.stdout });
+      const demo = await startDemo({ seconds, agents, db: opts.db, port, out: process.stdout });
       process.once('SIGINT', () => demo.stop());
       process.once('SIGTERM', () => demo.stop());
       await demo.done;

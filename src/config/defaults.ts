@@ -72,8 +72,10 @@ export const DEFAULTS: Config = {
   pbx: 'none',
   log: { level: 'info', file: '', format: 'json' },
   http: { host: '127.0.0.1', port: 8090 },
-  // Empty: the API refuses every request except /healthz until a token is set.
-  api: { token: '' },
+  // Empty: the API refuses every request except /healthz until a token is set. 64 KiB holds a
+  // manual callback with its longest note and a full form many times over; 1200 a minute lets a
+  // busy supervisors' page refresh on every event without letting a runaway script flood the store.
+  api: { token: '', viewerToken: '', cors: [], bodyLimitBytes: 65_536, rateLimitPerMinute: 1200 },
   ari: {
     url: '',
     user: 'callbackd',

@@ -84,6 +84,20 @@ const hoursRange: Check = (v) => {
   return null;
 };
 
+/** A browser origin as the Origin header carries it (scheme, host, port; no path), or * for any. */
+const origin: Check = (v) => {
+  if (v === '*') return null;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return `"${v}" is not an origin (for example https://wallboard.example.com, or * for any)`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${v}" is not an http:// or https:// origin`;
+  if (url.origin !== v) return `"${v}" is not an origin: give scheme, host and port only, as ${url.origin}`;
+  return null;
+};
+
 const formVariable: Check = (v) => (/^CB_FORM_[A-Z0-9_]+$/.test(v) ? null : 'must be a channel variable named CB_FORM_<NAME> (capitals, digits, _)');
 
 const ariUrl: Check = (v) => {
@@ -156,7 +170,14 @@ export const SCHEMA: SchemaNode = object({
   }),
   // Port 0 asks the OS for any free port, which tests rely on.
   http: object({ host: str({ nonEmpty: true }), port: int(0, 65535) }),
-  api: object({ token: str() }),
+  api: object({
+    token: str(),
+    viewerToken: str(),
+    cors: list(str({ check: origin })),
+    // At least 1 KiB: a manual callback with its note and form must fit.
+    bodyLimitBytes: int(1024, 10 * 1024 * 1024),
+    rateLimitPerMinute: int(0),
+  }),
   ari: object({
     url: str({ check: ariUrl }),
     user: str({ nonEmpty: true }),

@@ -19,7 +19,7 @@ export interface Config {
   pbx: 'asterisk' | 'freeswitch' | 'none';
   log: LogConfig;
   http: { host: string; port: number };
-  api: { token: string };
+  api: ApiConfig;
   ari: AriConfig;
   esl: { host: string; port: number; password: string };
   scheduler: SchedulerConfig;
@@ -28,6 +28,20 @@ export interface Config {
   transitions: readonly TransitionRule[];
   /** For crash tests only: the daemon kills itself at a named crash point (src/crash.ts). */
   testing: { crashAt: string };
+}
+
+/** Access to the HTTP API (PRODUCT section 4). */
+export interface ApiConfig {
+  /** Operators' bearer token: read and write (CALLBACKD_API_TOKEN). Empty: nobody may write, and only a viewer token reads. */
+  token: string;
+  /** Viewers' bearer token: read only, for wallboards and metrics (CALLBACKD_API_VIEWER_TOKEN). Empty: none. */
+  viewerToken: string;
+  /** Browser origins allowed to call the API from other pages; empty: CORS is off. '*' allows any. */
+  cors: readonly string[];
+  /** Largest request body accepted; a larger one gets 413. */
+  bodyLimitBytes: number;
+  /** Requests per minute for one token (or one address without a token); 0: no limit. */
+  rateLimitPerMinute: number;
 }
 
 export interface LogConfig {

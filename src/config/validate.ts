@@ -122,6 +122,9 @@ export function crossCheck(config: Config): Problem[] {
     problems.push({ key: 'pbx', problem: 'freeswitch is not supported by this version yet; use asterisk or none' });
     if (config.esl.password === '') problems.push({ key: 'esl.password', problem: 'is required when pbx is freeswitch' });
   }
+  if (config.api.viewerToken !== '' && config.api.viewerToken === config.api.token) {
+    problems.push({ key: 'api.viewerToken', problem: 'must differ from api.token (a viewer would be let write)' });
+  }
   if (config.ari.reconnectMaxMs < config.ari.reconnectMinMs) {
     problems.push({ key: 'ari.reconnectMaxMs', problem: 'must not be below ari.reconnectMinMs' });
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,8 @@ export interface DemoOptions {
   dir?: string;
   /** Seed of the traffic's random choices; default a random one. */
   seed?: number;
+  /** Port of the supervisors' page and the API on 127.0.0.1; default 0, any free port. */
+  port?: number;
 }
 
 export interface DemoRun {
@@ -42,6 +45,10 @@ export interface DemoRun {
   team: Staff;
   load: Record<DemoQueue, Load>;
   time: Timescale;
+  /** The supervisors' page, with this run's operator token (?token=, which the page keeps and removes from the address). */
+  pageUrl: string;
+  /** The operator token made for this run (the API on loopback, gone when the demo stops). */
+  token: string;
   /** The demo's log (JSON lines); kept after the demo stops. */
   logFile: string;
   dbFile: string;
@@ -123,13 +130,17 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
   let daemon: Daemon | null = null;
   let config: Config;
   let gateway: PbxGateway;
+  // A token of its own for each run: the page is the demo's to show, on this machine only.
+  const token = randomBytes(18).toString('base64url');
+  let pageUrl: string;
   try {
     const { url } = await sim.start();
-    config = demoConfig({ url, db: dbFile, logFile });
+    config = demoConfig({ url, db: dbFile, logFile, port: opts.port ?? 0, token });
     logger = createLogger(config.log);
     gateway = createGateway(config, logger, time.clock) as PbxGateway;
     daemon = await Daemon.open({ config, logger, gateway, clock: time.clock, timers: time.timers });
     await daemon.start();
+    pageUrl = `${(await daemon.serveApi()).url}?token=${token}`;
     await sim.waitForApp();
   } catch (err) {
     // Nothing ran: nothing to keep. The error is the caller's to say (one line on the command line).
@@ -165,6 +176,8 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
     recent,
     logFile,
     dbFile,
+    // Once stopped, the page is gone with the daemon.
+    pageUrl: stopped ? undefined : pageUrl,
     problems: traffic.problems,
     timescale: time.factor,
   });
@@ -176,7 +189,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
     opts.out.write(`\x1b[H${text.split('\n').map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
   };
   if (live) opts.out.write('\x1b[2J');
-  else opts.out.write(`callbackd demo: the daemon against a simulated Asterisk; a line every 10 s (a terminal shows the live screen)\nlog: ${logFile}\n`);
+  else opts.out.write(`callbackd demo: the daemon against a simulated Asterisk; a line every 10 s (a terminal shows the live screen)\npage: ${pageUrl}\nlog: ${logFile}\n`);
   const line = async () => {
     const snap = await snapshot();
     if (snap) opts.out.write(`${summaryLine(input(snap))}\n`);
@@ -237,6 +250,8 @@ export async function startDemo(opts: DemoOptions): Promise<DemoRun> {
     team,
     load: demand,
     time,
+    pageUrl,
+    token,
     logFile,
     dbFile,
     dir,

@@ -54,9 +54,12 @@ export const DEMO_TRANSITIONS = [
 /** The IVR node's own parameter (dialplan `Gosub(callbackd-callback,s,1(support,1))`): call back in 1 minute. */
 export const IVR_DELAY_MINUTES = 1;
 
-export function demoConfig(opts: { url: string; db: string; logFile: string }): Config {
+/** `port` of the page and API (0: any free port); `token` the operator token the demo made for this run. */
+export function demoConfig(opts: { url: string; db: string; logFile: string; port?: number; token?: string }): Config {
   return parseConfig({
     db: opts.db,
+    http: { host: '127.0.0.1', port: opts.port ?? 0 },
+    api: { token: opts.token ?? '' },
     pbx: 'asterisk',
     defaultCountry: 'CZ',
     log: { level: 'info', file: opts.logFile, format: 'json' },

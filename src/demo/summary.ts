@@ -14,6 +14,8 @@ export interface SummaryInput {
   recent: readonly string[];
   logFile: string;
   dbFile: string;
+  /** The supervisors' page with its token, while the demo runs. */
+  pageUrl?: string;
   /** Things that did not go as the traffic meant. */
   problems: readonly string[];
   /** The demo runs faster than real time (tests); 1 = real time. */
@@ -77,6 +79,7 @@ export function renderSummary(s: SummaryInput): string {
   const speed = s.timescale !== 1 ? ` · ${s.timescale}× real time` : '';
   const lines: string[] = [
     `callbackd demo · ${clock(s.elapsedSeconds)}${of}${speed} · simulated Asterisk ${s.pbxUp ? 'connected' : 'DISCONNECTED'} · Ctrl-C stops`,
+    ...(s.pageUrl ? [`Watch it live in a browser: ${s.pageUrl}`] : []),
     'Callers ring two queues of a simulated Asterisk; callbackd turns their key presses and hang-ups,',
     "and supervisors' requests, into callbacks and dials them. Every count is read from its database.",
     `Each ${ROUND_SECONDS / 60}-minute round starts with a team huddle (${HUDDLE.start}-${HUDDLE.end} s): callers wait, some press 1, some give up.`,

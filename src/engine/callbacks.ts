@@ -9,7 +9,7 @@ import { mergedFields } from '../domain/merge';
 import { checkNumberAllowed, normaliseNumber } from '../domain/number';
 import { expiresAt, initialDueAt, isExpired } from '../domain/retry';
 import { findTransition, ruleOf, targetQueue } from '../domain/rules';
-import type { CallbackChange, CallbackStore, NewEvent } from '../domain/store';
+import type { CallbackChange, CallbackStore, CreateResult, NewEvent, RequestKey } from '../domain/store';
 import { TERMINAL_STATUSES, type Attempt, type Callback, type EventType, type Form, type Mechanism } from '../domain/types';
 import { factsOf, type Committed } from './facts';
 import { Feed } from './feed';
@@ -35,6 +35,8 @@ export interface CallbackRequest {
   by: string;
   /** More for the birth event's data (for example where in a front end it was asked for). */
   birthData?: Record<string, unknown>;
+  /** A front end's idempotency key: a repeat returns the first result and changes nothing (see CallbackStore.createOrMerge). */
+  requestKey?: RequestKey;
 }
 
 /** What a person says when moving a callback: why, and whether it was "call now". */
@@ -107,7 +109,7 @@ export class Callbacks {
     return rule.maxPending > 0 && (await this.store.countPending(targetQueue(rule, sourceQueue), this.config.pbxName)) >= rule.maxPending;
   }
 
-  async request(req: CallbackRequest): Promise<{ callback: Callback; merged: boolean }> {
+  async request(req: CallbackRequest): Promise<CreateResult> {
     const rule = this.ruleFor(req.queue, req.mechanism);
     const number = this.validNumber(req.number, rule);
     const now = this.clock.now();
@@ -148,7 +150,12 @@ export class Callbacks {
         { ...birth, callbackId: existing.id },
         { type: 'Merged', callbackId: existing.id, callId: req.originCallId ?? null, data: { mechanism: req.mechanism, by: req.by } },
       ],
-    }));
+    }), req.requestKey);
+    if (result.repeated) {
+      // A retried request: nothing was written, so there is nothing to tell.
+      this.logFor(result.callback).info('request repeated (same idempotency key): answered with its first result');
+      return result;
+    }
     this.feed.emit({ kind: 'callback.created', at: now, callback: result.callback, merged: result.merged });
     const log = this.logFor(result.callback);
     if (result.merged) log.info(`request merged into pending callback ${result.callback.id}`, { mechanism: req.mechanism });

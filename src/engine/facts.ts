@@ -25,7 +25,7 @@ export function factsOf({ at, before, next, event, change, ending }: Committed):
     facts.push({ kind: 'attempt.ended', at, callback: next, attempt: { ...ending, endedAt: at, outcome, detail: detail ?? null } });
   }
   if (event) facts.push({ kind: 'callback.changed', at, callback: next, from: before.status, to: next.status, event });
-  if (change.startAttempt) facts.push({ kind: 'attempt.started', at, callback: next, attempt: { ...change.startAttempt, endedAt: null, outcome: null, detail: null } });
+  if (change.startAttempt) facts.push({ kind: 'attempt.started', at, callback: next, attempt: { ...change.startAttempt, endedAt: null, outcome: null, detail: null }, dueAt: before.dueAt });
   if (facts.length === 0) facts.push({ kind: 'callback.updated', at, callback: next });
   return facts;
 }

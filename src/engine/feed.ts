@@ -18,7 +18,8 @@ export type FeedEvent =
   | { kind: 'callback.changed'; at: number; callback: Callback; from: Status; to: Status; event: LifecycleEvent }
   /** A change that is neither a transition nor an attempt's start or end: a number keyed again, a confirmation, a placeholder put back, an attempt withdrawn. */
   | { kind: 'callback.updated'; at: number; callback: Callback }
-  | { kind: 'attempt.started'; at: number; callback: Callback; attempt: Attempt }
+  /** `dueAt`: when the callback was due, as it stood before this commit (null: a held place, never due), so due-to-originate can be measured. */
+  | { kind: 'attempt.started'; at: number; callback: Callback; attempt: Attempt; dueAt: number | null }
   /** `attempt` carries its outcome, detail and end time. */
   | { kind: 'attempt.ended'; at: number; callback: Callback; attempt: Attempt }
   /** `call` as recorded after the step (for 'decided', with its lostDecision). */

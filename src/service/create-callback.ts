@@ -1,6 +1,8 @@
+import type { RequestKey } from '../domain/store';
 import type { Callback, Form } from '../domain/types';
 import type { ServiceContext } from './context';
 import { optionalFlag, optionalForm, optionalText, queueName, requiredText, timing, type Timing } from './input';
+import { createdOf, movedFrom, repeatedRequest } from './request-keys';
 
 const MINUTE = 60_000;
 
@@ -21,6 +23,8 @@ export interface ManualCallbackInput {
   form?: Form;
   /** Who asked, for the history ('cli', 'api', a user name). */
   by: string;
+  /** An idempotency key (the API's Idempotency-Key, scoped to the token): a repeat returns the first result. */
+  requestKey?: RequestKey;
 }
 
 export interface CreatedCallback {
@@ -29,6 +33,8 @@ export interface CreatedCallback {
   merged: boolean;
   /** The due time asked for, when the calling window moved it to its next opening; null when not moved. */
   movedFrom: number | null;
+  /** The request's key was kept already: this is the first request's result, and nothing was written now. */
+  repeated?: boolean;
 }
 
 /** Where in the front ends a manual callback was asked for; kept in its birth event (plain creation adds nothing). */
@@ -44,9 +50,12 @@ export interface ManualRequest {
   form: Form;
   by: string;
   origin: Origin;
+  requestKey?: RequestKey;
 }
 
 export async function createCallback(ctx: ServiceContext, input: ManualCallbackInput): Promise<CreatedCallback> {
+  const repeated = await repeatedRequest(ctx, input.requestKey);
+  if (repeated) return repeated;
   return requestManual(ctx, {
     number: requiredText(input.number, 'number', 64),
     queue: queueName(input.queue),
@@ -57,6 +66,7 @@ export async function createCallback(ctx: ServiceContext, input: ManualCallbackI
     form: optionalForm(input.form),
     by: requiredText(input.by, 'by', 100),
     origin: 'manual',
+    requestKey: input.requestKey,
   });
 }
 
@@ -69,7 +79,8 @@ export async function requestManual(ctx: ServiceContext, r: ManualRequest): Prom
   const rule = ctx.callbacks.ruleFor(r.queue, 'manual');
   const number = ctx.callbacks.validNumber(r.number, rule);
   const asked = 'dueAt' in r.timing ? r.timing.dueAt : ctx.clock.now() + r.timing.delayMinutes * MINUTE;
-  const { callback, merged } = await ctx.callbacks.request({
+  const memo = { askedInWindow: rule.window !== null ? asked : null };
+  const result = await ctx.callbacks.request({
     number,
     queue: r.queue,
     mechanism: 'manual',
@@ -81,8 +92,9 @@ export async function requestManual(ctx: ServiceContext, r: ManualRequest): Prom
     form: r.form,
     by: r.by,
     birthData: r.origin === 'manual' ? undefined : { via: r.origin },
+    requestKey: r.requestKey ? { ...r.requestKey, memo: { ...memo } } : undefined,
   });
-  // A minute's slack: a due time is shown to the minute, and the clock moved while writing.
-  const moved = !merged && callback.dueAt !== null && rule.window !== null && callback.dueAt - asked > MINUTE;
-  return { callback, merged, movedFrom: moved ? asked : null };
+  // Two requests with one key at once: the store made the second one a repeat.
+  if (result.repeated) return createdOf(result.repeated);
+  return { callback: result.callback, merged: result.merged, movedFrom: movedFrom(result.callback, result.merged, memo) };
 }

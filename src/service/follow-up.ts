@@ -1,7 +1,9 @@
 import { InvalidNumberError, InvalidRequestError, NotFoundError } from '../domain/errors';
 import type { CallRecord, Form } from '../domain/types';
+import type { RequestKey } from '../domain/store';
 import type { ServiceContext } from './context';
 import { requestManual, type CreatedCallback } from './create-callback';
+import { repeatedRequest } from './request-keys';
 import { optionalForm, optionalText, queueName, requiredText, timing } from './input';
 
 /** A follow-up from the call bar (POST /api/v1/calls/{callId}/callbacks): a callback linked to the conversation. */
@@ -19,6 +21,8 @@ export interface FollowUpInput {
   /** Added to the call's form (what the IVR collected), for the agent who calls back. */
   form?: Form;
   by: string;
+  /** An idempotency key (the API's Idempotency-Key, scoped to the token): a repeat returns the first result. */
+  requestKey?: RequestKey;
 }
 
 export interface CreatedFromCall extends CreatedCallback {
@@ -33,6 +37,8 @@ export interface CreatedFromCall extends CreatedCallback {
  */
 export async function followUp(ctx: ServiceContext, input: FollowUpInput): Promise<CreatedFromCall> {
   const callId = requiredText(input.callId, 'callId');
+  const repeated = await repeatedRequest(ctx, input.requestKey);
+  if (repeated) return { ...repeated, call: await ctx.store.getCall(callId) };
   const given = { number: optionalText(input.number, 'number', 64), queue: optionalText(input.queue, 'queue', 80) === null ? null : queueName(input.queue) };
   const when = timing(input, ctx.clock.now(), { delayMinutes: 0 });
   const note = optionalText(input.note, 'note');
@@ -56,6 +62,7 @@ export async function followUp(ctx: ServiceContext, input: FollowUpInput): Promi
     form: { ...call?.form, ...form },
     by,
     origin: 'call-bar',
+    requestKey: input.requestKey,
   });
   return { ...created, call };
 }

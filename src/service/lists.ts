@@ -1,5 +1,5 @@
 import type { Page } from '../domain/store';
-import type { CallRecord, Callback } from '../domain/types';
+import type { CallRecord, Callback, Outcome } from '../domain/types';
 import type { ServiceContext } from './context';
 import { optionalCursor, optionalMechanism, optionalResult, optionalStatus, optionalText, pageLimit, searchNumber } from './input';
 
@@ -27,6 +27,26 @@ export async function listCallbacks(ctx: ServiceContext, query: CallbackListQuer
     limit: pageLimit(query.limit, DEFAULT_LIMIT),
     cursor: optionalCursor(query.cursor),
   });
+}
+
+/** A row of the supervisors' grid of callbacks: the callback and how its latest attempt ended. */
+export interface CallbackGridRow {
+  callback: Callback;
+  /** The outcome of its latest ended attempt; null before any ended. */
+  lastOutcome: Outcome | null;
+}
+
+/** listCallbacks with each row's last outcome (one more read per callback that was attempted: a page, not a table). */
+export async function callbackGrid(ctx: ServiceContext, query: CallbackListQuery = {}): Promise<Page<CallbackGridRow>> {
+  const page = await listCallbacks(ctx, query);
+  const items = await Promise.all(
+    page.items.map(async (callback) => {
+      if (callback.attempts === 0) return { callback, lastOutcome: null };
+      const ended = (await ctx.store.attemptsOf(callback.id)).filter((a) => a.outcome !== null);
+      return { callback, lastOutcome: ended.length > 0 ? ended[ended.length - 1].outcome : null };
+    }),
+  );
+  return { items, nextCursor: page.nextCursor };
 }
 
 /** GET /api/v1/calls: the grid of calls. */

@@ -1,8 +1,10 @@
 import { ConflictError, InvalidNumberError, InvalidRequestError, NotFoundError } from '../domain/errors';
 import type { CallRecord } from '../domain/types';
+import type { RequestKey } from '../domain/store';
 import type { ServiceContext } from './context';
 import { requestManual } from './create-callback';
 import type { CreatedFromCall } from './follow-up';
+import { repeatedRequest } from './request-keys';
 import { optionalFlag, optionalText, requiredText, timing } from './input';
 
 /** A callback from a row of the grid of lost calls (the button on an abandoned call). */
@@ -21,6 +23,8 @@ export interface LostCallCallbackInput {
    */
   createLostCallEvent?: boolean;
   by: string;
+  /** An idempotency key (the API's Idempotency-Key, scoped to the token): a repeat returns the first result. */
+  requestKey?: RequestKey;
 }
 
 /** A call that did not end in the queue this way has nothing a supervisor should make up for from the grid. */
@@ -32,6 +36,8 @@ const NOT_LOST: Partial<Record<CallRecord['result'], string>> = {
 
 export async function callbackForLostCall(ctx: ServiceContext, input: LostCallCallbackInput): Promise<CreatedFromCall> {
   const callId = requiredText(input.callId, 'callId');
+  const repeated = await repeatedRequest(ctx, input.requestKey);
+  if (repeated) return { ...repeated, call: await ctx.store.getCall(callId) };
   const givenNumber = optionalText(input.number, 'number', 64);
   const when = timing(input, ctx.clock.now(), { delayMinutes: 0 });
   const note = optionalText(input.note, 'note');
@@ -44,6 +50,6 @@ export async function callbackForLostCall(ctx: ServiceContext, input: LostCallCa
   const number = givenNumber ?? call.number;
   if (number === null) throw new InvalidNumberError(`call ${callId} came from an anonymous number: give the number to call back`);
   if (call.queue === null) throw new InvalidRequestError(`call ${callId} came through no queue`);
-  const created = await requestManual(ctx, { number, queue: call.queue, timing: when, note, originCallId: callId, lostCallEvent, form: call.form, by, origin: 'grid' });
+  const created = await requestManual(ctx, { number, queue: call.queue, timing: when, note, originCallId: callId, lostCallEvent, form: call.form, by, origin: 'grid', requestKey: input.requestKey });
   return { ...created, call };
 }

@@ -8,7 +8,7 @@ import type { ServiceContext } from './context';
 import { createCallback, type CreatedCallback, type ManualCallbackInput } from './create-callback';
 import { EventFollower, eventsAfter, type EventPage, type EventQuery, type FollowOptions } from './event-log';
 import { followUp, type CreatedFromCall, type FollowUpInput } from './follow-up';
-import { listCallbacks, listCalls, type CallGridRow, type CallListQuery, type CallbackListQuery } from './lists';
+import { callbackGrid, listCallbacks, listCalls, type CallGridRow, type CallListQuery, type CallbackGridRow, type CallbackListQuery } from './lists';
 import { callbackForLostCall, type LostCallCallbackInput } from './lost-call-callback';
 import { callNow, rescheduleCallback, type CallNowInput, type RescheduleInput } from './reschedule';
 
@@ -66,6 +66,11 @@ export class CallbackService {
     return listCallbacks(this.ctx, query);
   }
 
+  /** The supervisors' grid of callbacks: listCallbacks with each row's last outcome. */
+  callbackGrid(query: CallbackListQuery = {}): Promise<Page<CallbackGridRow>> {
+    return callbackGrid(this.ctx, query);
+  }
+
   /** The grid of calls: each with its wait, the callbacks it became, or why not. */
   listCalls(query: CallListQuery = {}): Promise<Page<CallGridRow>> {
     return listCalls(this.ctx, query);
@@ -79,6 +84,11 @@ export class CallbackService {
   /** A page of the event log after an id (for integrations). */
   events(query: EventQuery = {}): Promise<EventPage> {
     return eventsAfter(this.ctx, query);
+  }
+
+  /** The id of the newest event (0: none yet): where a live stream that asked for no position starts. */
+  lastEventId(): Promise<number> {
+    return this.ctx.store.lastEventId();
   }
 
   /** Follow the event log from an id, woken by this process's feed and other processes' writes (the SSE stream). */

@@ -80,4 +80,36 @@ describe('callbackd command line', function () {
     assert.ok(warned >= 0, messages.join('\n'));
     assert.ok(warned < messages.indexOf('callbackd ready'));
   });
+
+  it('run serves the API, the page and /healthz on http.port, and a callback created over it is in the store', async () => {
+    const { child, output } = await startCli(['run'], { ...env, CALLBACKD_API_TOKEN: 'run-test-token' }, dir, /callbackd ready/);
+    try {
+      const line = output().split('\n').find((l) => l.includes("supervisors' page at"));
+      const url = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line ?? '')?.[1];
+      assert.ok(url, output());
+      // No PBX configured (pbx: none): healthy when the store takes a write, and it says there is no PBX.
+      const health = await fetch(`${url}healthz`);
+      assert.deepEqual([health.status, await health.json()], [200, { status: 'ok', store: 'ok', pbx: 'none' }]);
+      assert.equal((await fetch(`${url}api/v1/callbacks`)).status, 401);
+      const created = await fetch(`${url}api/v1/callbacks`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer run-test-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ number: '601111222', queue: 'support', delayMinutes: 30 }),
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const page = await fetch(url);
+      assert.match(await page.text(), /<title>[^<]*callbackd/);
+    } finally {
+      await killed(child, 'SIGTERM');
+    }
+    const items = JSON.parse(runCli(['list', '--json'], env, dir).stdout).items;
+    assert.deepEqual(items.map((c: { number: string }) => c.number), ['+420601111222']);
+  });
+
+  it('refuses to run with the API on a non-loopback address and no token, naming api.token', () => {
+    const r = runCli(['run'], { ...env, CALLBACKD_HTTP_HOST: '0.0.0.0' }, dir);
+    assert.equal(r.status, 78, r.stderr);
+    assert.match(r.stderr, /api\.token/);
+    assert.ok(!fs.existsSync(env.CALLBACKD_DB), 'nothing opened before the refusal');
+  });
 });

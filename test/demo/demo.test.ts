@@ -7,6 +7,17 @@ import { startDemo, type DemoRun } from '../../src/demo/demo';
 import { QUEUES } from '../../src/demo/scenario';
 import type { Snapshot } from '../../src/demo/snapshot';
 import { STATUSES } from '../../src/domain/types';
+import { SqliteStore } from '../../src/store/sqlite-store';
+
+/** Every event id the demo's database holds, in order. */
+async function eventsOf(file: string): Promise<number[]> {
+  const store = SqliteStore.open(file);
+  try {
+    return (await store.eventsAfter(0, 1_000_000)).map((e) => e.id);
+  } finally {
+    await store.close();
+  }
+}
 
 /**
  * The demo as a newcomer runs it (`callbackd demo --seconds 120`), four times faster: the
@@ -44,12 +55,25 @@ describe('callbackd demo (two minutes at 4×)', function () {
   const snapshots: Snapshot[] = [];
   const sampleErrors: unknown[] = [];
   let final: Snapshot;
+  /** What the supervisors' page got while the demo ran: its HTML, a list of callbacks, and the live stream's event ids. */
+  const page = { html: '', listed: -1, streamed: [] as number[], streamError: null as unknown };
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callbackd-demo-test-'));
     const out = new PassThrough();
     out.on('data', (d: Buffer) => (screen += d.toString()));
     demo = await startDemo({ seconds: SECONDS, agents: 2, out, live: false, timescale: TIMESCALE, dir, seed: SEED });
+    const base = demo.pageUrl.split('?')[0];
+    const auth = { authorization: `Bearer ${demo.token}` };
+    page.html = await (await fetch(demo.pageUrl)).text();
+    // The stream ends when the demo's server closes.
+    const streaming = (async () => {
+      const res = await fetch(`${base}api/v1/events/stream`, { headers: auth });
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+      page.streamed = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    })().catch((err: unknown) => (page.streamError = err));
     const sampler = setInterval(() => {
       demo.snapshot().then(
         (s) => {
@@ -59,7 +83,10 @@ describe('callbackd demo (two minutes at 4×)', function () {
       );
     }, 500);
     try {
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      page.listed = (((await (await fetch(`${base}api/v1/callbacks?limit=200`, { headers: auth })).json()) as { items: unknown[] }).items ?? []).length;
       await demo.done;
+      await streaming;
     } finally {
       clearInterval(sampler);
     }
@@ -147,5 +174,17 @@ describe('callbackd demo (two minutes at 4×)', function () {
     assert.match(screen, /CALLS INTO A QUEUE {3}placed = served \+ gave up \+ pressed 1 \+ waiting/);
     assert.doesNotMatch(screen, /DOES NOT ADD UP|PROBLEMS|DISCONNECTED/);
     assert.deepEqual(demo.sim.warnings().map(String), []);
+  });
+
+  it("serves the supervisors' page while it runs, names its address, and streams every event live", async () => {
+    assert.match(demo.pageUrl, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/);
+    assert.ok(screen.includes(`page: ${demo.pageUrl}`), 'named at the start');
+    assert.match(page.html, /<title>[^<]*callbackd/);
+    assert.ok(page.listed > 0, `the API listed ${page.listed} callbacks after 10 s`);
+    assert.equal(page.streamError, null);
+    // The stream started live (after the newest event then) and missed none after it, in order.
+    const events = (await eventsOf(demo.dbFile)).filter((id) => id >= page.streamed[0]);
+    assert.ok(page.streamed.length > 20, `${page.streamed.length} events streamed`);
+    assert.deepEqual(page.streamed, events.slice(0, page.streamed.length));
   });
 });

@@ -8,11 +8,14 @@ function ensureBuilt(): void {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
 }
 
-/** Environment for a CLI child: only what the test sets, so a developer's CALLBACKD_* cannot leak in. */
+/**
+ * Environment for a CLI child: only what the test sets, so a developer's CALLBACKD_* cannot leak
+ * in. The HTTP API takes any free port unless the test names one: daemons run side by side.
+ */
 export function cliEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CALLBACKD_')) env[k] = v;
-  return { ...env, ...vars };
+  return { ...env, CALLBACKD_HTTP_PORT: '0', ...vars };
 }
 
 export function runCli(args: string[], env: Record<string, string>, cwd: string): { status: number | null; stdout: string; stderr: string } {

@@ -38,6 +38,7 @@ export class DaemonProcess {
       CALLBACKD_PBX: 'asterisk',
       CALLBACKD_DEFAULT_COUNTRY: 'CZ',
       CALLBACKD_LOG_LEVEL: 'debug',
+      CALLBACKD_HTTP_PORT: '0',
       CALLBACKD_ARI_URL: ari.url,
       CALLBACKD_ARI_USER: ari.user,
       CALLBACKD_ARI_PASSWORD: ari.password,
