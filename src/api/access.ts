@@ -87,12 +87,16 @@ export function registerAccess(app: FastifyInstance, config: Pick<ApiConfig, 'to
   app.addHook('preParsing', async (request, reply) => {
     const access = accessOf(request);
     if (access === 'public') return;
-    reply.header('WWW-Authenticate', 'Bearer realm="callbackd"');
-    if (tokens.none) throw new RequestRefused('unauthorized', 'the API has no token configured: set api.token (CALLBACKD_API_TOKEN) to use it; only /healthz and /readyz answer without one');
+    // A 401 says how to authenticate (RFC 9110); other answers need not.
+    const unauthorized = (message: string) => {
+      reply.header('WWW-Authenticate', 'Bearer realm="callbackd"');
+      return new RequestRefused('unauthorized', message);
+    };
+    if (tokens.none) throw unauthorized('the API has no token configured: set api.token (CALLBACKD_API_TOKEN) to use it; only /healthz and /readyz answer without one');
     const token = bearer(request.headers.authorization);
-    if (token === null) throw new RequestRefused('unauthorized', 'this request needs a token: send "Authorization: Bearer TOKEN" with api.token (or api.viewerToken to read)');
+    if (token === null) throw unauthorized('this request needs a token: send "Authorization: Bearer TOKEN" with api.token (or api.viewerToken to read)');
     const caller = tokens.roleOf(token);
-    if (caller === null) throw new RequestRefused('unauthorized', 'the token is not one this daemon knows (api.token or api.viewerToken)');
+    if (caller === null) throw unauthorized('the token is not one this daemon knows (api.token or api.viewerToken)');
     if (access === 'operator' && caller.role !== 'operator') throw new RequestRefused('forbidden', 'the viewer token may only read: changing callbacks needs the operator token (api.token)');
     request.caller = caller;
   });

@@ -68,20 +68,22 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): void {
 
   new Gauge({
     name: 'callbackd_callbacks',
-    help: 'Callbacks in the store by status (all PBXs sharing the store), counted at scrape time.',
-    labelNames: ['status'],
+    help: 'Callbacks in the store by status and mechanism (all PBXs sharing the store), counted at scrape time.',
+    labelNames: ['status', 'mechanism'],
     registers: [registry],
     async collect() {
       this.reset();
-      let counts: Awaited<ReturnType<CallbackStore['countByStatus']>>;
+      let counts: Awaited<ReturnType<CallbackStore['countByStatusAndMechanism']>>;
       try {
-        counts = await deps.store.countByStatus();
+        counts = await deps.store.countByStatusAndMechanism();
       } catch (err) {
         // The store is down (see /healthz): this scrape has no sample, the others still answer.
         app.log.warn({ error: String(err) }, 'metrics: could not count callbacks by status');
         return;
       }
-      for (const status of STATUSES) this.set({ status }, counts[status] ?? 0);
+      // Every pair, zeros included: a rate or an alert on a series that appears late misses its start.
+      for (const status of STATUSES) for (const mechanism of MECHANISMS) this.set({ status, mechanism }, 0);
+      for (const { status, mechanism, count } of counts) this.set({ status, mechanism }, count);
     },
   });
 

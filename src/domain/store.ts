@@ -64,6 +64,12 @@ export interface Page<T> {
 
 export type StoreKind = 'sqlite' | 'postgres';
 
+export interface StatusMechanismCount {
+  status: Status;
+  mechanism: Mechanism;
+  count: number;
+}
+
 /**
  * A creating request's idempotency key, as a front end scoped it (the HTTP API: a hash of the
  * token and the Idempotency-Key header). The store keeps it with what the request made, in the
@@ -188,6 +194,8 @@ export interface CallbackStore {
   countPending(queue: string, pbx?: string): Promise<number>;
   /** How many callbacks stand in each status (a full scan: status displays, not hot paths). */
   countByStatus(): Promise<Partial<Record<Status, number>>>;
+  /** The same, by status and mechanism (metrics); only the pairs that have callbacks. */
+  countByStatusAndMechanism(): Promise<StatusMechanismCount[]>;
   /** Scheduled callbacks for `number` with shifted = true (Neglected candidates). */
   scheduledShiftedFor(number: string): Promise<Callback[]>;
   commit(change: CallbackChange): Promise<Callback>;

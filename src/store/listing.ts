@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { ListFilter, Page } from '../domain/store';
+import type { ListFilter, Page, StatusMechanismCount } from '../domain/store';
 import type { Callback, Status } from '../domain/types';
 import { PENDING } from './commits';
 import type { Db } from './database';
@@ -23,6 +23,7 @@ export class Listing {
   private readonly pendingCount: Statement<[string], { n: number }>;
   private readonly pendingCountOn: Statement<[string, string], { n: number }>;
   private readonly statusCounts: Statement<[], { status: Status; n: number }>;
+  private readonly statusMechanismCounts: Statement<[], StatusMechanismCount>;
   private readonly shiftedScheduled: Statement<[string], CallbackRow>;
   private readonly ofCall: Statement<{ call: string }, CallbackRow>;
   private readonly heldWithout: Statement<{ pbx: string }, CallbackRow>;
@@ -31,6 +32,7 @@ export class Listing {
     this.pendingCount = db.prepare(COUNT_PENDING_SQL);
     this.pendingCountOn = db.prepare(COUNT_PENDING_ON_SQL);
     this.statusCounts = db.prepare('SELECT status, count(*) AS n FROM callbacks GROUP BY status');
+    this.statusMechanismCounts = db.prepare('SELECT status, mechanism, count(*) AS count FROM callbacks GROUP BY status, mechanism ORDER BY status, mechanism');
     this.shiftedScheduled = db.prepare("SELECT * FROM callbacks WHERE number = ? AND status = 'Scheduled' AND shifted = 1 ORDER BY created_at, id");
     // A call's callbacks are the ones it caused plus any its events link to (a merged request, a LostCall).
     this.ofCall = db.prepare(`
@@ -53,6 +55,10 @@ export class Listing {
     const counts: Partial<Record<Status, number>> = {};
     for (const row of this.statusCounts.all()) counts[row.status] = row.n;
     return counts;
+  }
+
+  countByStatusAndMechanism(): StatusMechanismCount[] {
+    return this.statusMechanismCounts.all();
   }
 
   scheduledShiftedFor(number: string): Callback[] {

@@ -20,6 +20,7 @@ import type {
   Page,
   RequestKey,
   Seat,
+  StatusMechanismCount,
   StoreWriteListener,
 } from '../domain/store';
 import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../domain/types';
@@ -126,6 +127,10 @@ export class SqliteStore implements CallbackStore {
 
   async countByStatus(): Promise<Partial<Record<Status, number>>> {
     return this.listing.countByStatus();
+  }
+
+  async countByStatusAndMechanism(): Promise<StatusMechanismCount[]> {
+    return this.listing.countByStatusAndMechanism();
   }
 
   async countPending(queue: string, pbx?: string): Promise<number> {

@@ -44,7 +44,11 @@ describe('api: access, limits and refusals', () => {
 
     it('lets the viewer token read everything (metrics too) and refuses its writes (403), changing nothing', async () => {
       const cb = await seeded(rig);
-      for (const path of READS.filter((p) => !p.includes('history'))) assert.equal((await rig.get(path, { token: VIEWER })).status, 200, path);
+      for (const path of READS.filter((p) => !p.includes('history'))) {
+        const r = await rig.get(path, { token: VIEWER });
+        assert.equal(r.status, 200, path);
+        assert.equal(r.headers.get('www-authenticate'), null, `${path}: only a 401 asks for credentials`);
+      }
       const before = await storeState(rig);
       for (const [path, body] of [
         ['/api/v1/callbacks', { number: '+420601111333', queue: 'support' }],

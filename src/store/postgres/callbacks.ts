@@ -1,3 +1,4 @@
+import type { StatusMechanismCount } from '../../domain/store';
 import type { Callback, Status } from '../../domain/types';
 import type { Queryable } from './connection';
 import { type CallbackRow, toCallback } from './rows';
@@ -33,6 +34,11 @@ export async function countByStatus(db: Queryable): Promise<Partial<Record<Statu
   const result = await db.query<{ status: Status; n: number }>('SELECT status, count(*) AS n FROM callbacks GROUP BY status');
   for (const row of result.rows) counts[row.status] = row.n;
   return counts;
+}
+
+export async function countByStatusAndMechanism(db: Queryable): Promise<StatusMechanismCount[]> {
+  const result = await db.query<StatusMechanismCount>('SELECT status, mechanism, count(*)::int AS count FROM callbacks GROUP BY status, mechanism ORDER BY status, mechanism');
+  return result.rows;
 }
 
 export async function scheduledShiftedFor(db: Queryable, number: string): Promise<Callback[]> {

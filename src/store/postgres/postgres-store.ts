@@ -19,6 +19,7 @@ import type {
   Page,
   RequestKey,
   Seat,
+  StatusMechanismCount,
   StoreWrite,
   StoreWriteListener,
 } from '../../domain/store';
@@ -122,6 +123,10 @@ export class PostgresStore implements CallbackStore {
 
   countByStatus(): Promise<Partial<Record<Status, number>>> {
     return callbacks.countByStatus(this.pool);
+  }
+
+  countByStatusAndMechanism(): Promise<StatusMechanismCount[]> {
+    return callbacks.countByStatusAndMechanism(this.pool);
   }
 
   scheduledShiftedFor(number: string): Promise<Callback[]> {

@@ -243,6 +243,12 @@ forEachBackend('callbacks, commits and merges', (t) => {
     assert.equal(await t.store.countPending('sales'), 1);
     assert.equal(await t.store.countPending('nobody'), 0);
     assert.deepEqual(await t.store.countByStatus(), { Scheduled: 2, Expired: 1 });
+    await create(t.store, { number: '+420601999000', mechanism: 'manual' });
+    assert.deepEqual(await t.store.countByStatusAndMechanism(), [
+      { status: 'Expired', mechanism: 'LostShift', count: 1 },
+      { status: 'Scheduled', mechanism: 'LostShift', count: 2 },
+      { status: 'Scheduled', mechanism: 'manual', count: 1 },
+    ]);
   });
 
   it('lists Scheduled callbacks past their deadline, earliest first, claimed or not', async () => {
