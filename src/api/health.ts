@@ -51,7 +51,7 @@ const NOT_READY = {
 export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
   const timeoutMs = deps.probeTimeoutMs ?? 2_000;
 
-  app.get('/healthz', { schema: { response: { 200: HEALTHY, 503: UNHEALTHY } } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { summary: 'Healthy: the store takes a write and the PBX connection is up (no token needed)', response: { 200: HEALTHY, 503: UNHEALTHY } } }, async (_request, reply) => {
     const reasons: string[] = [];
     const storeProblem = await probe(() => (deps.owner ? renewSeat(deps.store, deps.owner) : deps.store.seats()), timeoutMs);
     if (storeProblem) reasons.push(`store not writable: ${storeProblem}`);
@@ -62,7 +62,7 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
     return reply.code(503).send({ status: 'unavailable', store: storeProblem ? 'unavailable' : 'ok', pbx, reasons });
   });
 
-  app.get('/readyz', { schema: { response: { 200: READY, 503: NOT_READY } } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { summary: 'Ready: the daemon has started and its store answers; the PBX may still be connecting (no token needed)', response: { 200: READY, 503: NOT_READY } } }, async (_request, reply) => {
     const reasons: string[] = [];
     if (deps.ready && !deps.ready()) reasons.push('the daemon has not started, or is stopping');
     const storeProblem = await probe(() => deps.store.seats(), timeoutMs);
