@@ -4,6 +4,7 @@ import { enc, get } from './api.js';
 import { $, debounce, h, replace, showError } from './dom.js';
 import { BAD_OUTCOMES, MECHANISM_LABEL, OUTCOME_LABEL, fullTime, relativeTime, shortId, shortTime, statusBadge } from './format.js';
 import * as actions from './actions.js';
+import { cursorPager } from './pager.js';
 
 const LIMIT = 50;
 /** What a settled row says in place of a due time. */
@@ -15,14 +16,9 @@ export function callbacksGrid({ root, onOpen, onChanged }) {
   const body = $('tbody', root);
   const error = $('.error', root);
   const empty = $('.empty', root);
-  const pageLabel = $('[data-role=page]', root);
-  const newer = $('[data-role=newer]', root);
-  const older = $('[data-role=older]', root);
-  /** Cursors of the pages seen, so "newer" can go back (the API's cursors only go forward). */
-  let cursors = [undefined];
-  let page = 0;
-  let nextCursor = null;
+  const pager = cursorPager(root, { limit: LIMIT, load });
   let rows = [];
+  let nextCursor = null;
   let selected = null;
   let loading = 0;
   /** Last outcome per callback, by version: read from its detail when the list does not carry it. */
@@ -38,7 +34,7 @@ export function callbacksGrid({ root, onOpen, onChanged }) {
     const mine = ++loading;
     root.classList.add('loading');
     try {
-      const answer = await get('/callbacks', { ...filters(), limit: LIMIT, cursor: cursors[page] });
+      const answer = await get('/callbacks', { ...filters(), limit: LIMIT, cursor: pager.cursor });
       if (mine !== loading) return;
       rows = answer.items;
       nextCursor = answer.nextCursor ?? null;
@@ -53,18 +49,14 @@ export function callbacksGrid({ root, onOpen, onChanged }) {
   }
 
   const reload = () => {
-    cursors = [undefined];
-    page = 0;
+    pager.reset();
     return load();
   };
 
   function render() {
     replace(body, rows.map(rowOf));
     empty.hidden = rows.length > 0;
-    const first = page * LIMIT + 1;
-    pageLabel.textContent = rows.length ? `Page ${page + 1} · rows ${first}–${first + rows.length - 1}` : `Page ${page + 1}`;
-    newer.disabled = page === 0;
-    older.disabled = !nextCursor;
+    pager.loaded(rows.length, nextCursor);
     if (selected && !rows.some((r) => r.id === selected)) selected = null;
     markSelected();
   }
@@ -173,7 +165,7 @@ export function callbacksGrid({ root, onOpen, onChanged }) {
   /** A callback as it is now: its row redrawn in place, or added on top of the first page when new and listed under the filters. */
   function upsert(cb, flash) {
     const at = rows.findIndex((r) => r.id === cb.id);
-    if (at < 0 && !(page === 0 && matches(cb))) return;
+    if (at < 0 && !(pager.first && matches(cb))) return;
     if (at >= 0 && (rows[at].version ?? 0) > (cb.version ?? 0)) return;
     const next = { ...cb, _fresh: flash };
     if (at >= 0) rows[at] = next;
@@ -245,16 +237,6 @@ export function callbacksGrid({ root, onOpen, onChanged }) {
     reload();
   });
   form.addEventListener('reset', () => setTimeout(reload));
-  newer.addEventListener('click', () => {
-    page = Math.max(0, page - 1);
-    load();
-  });
-  older.addEventListener('click', () => {
-    if (!nextCursor) return;
-    cursors[page + 1] = nextCursor;
-    page += 1;
-    load();
-  });
   $('[data-role=refresh]', root).addEventListener('click', load);
 
   /** Relative times move on without a reload. */

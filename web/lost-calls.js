@@ -5,6 +5,7 @@ import { get } from './api.js';
 import { $, debounce, h, replace, showError } from './dom.js';
 import { duration, fullTime, relativeTime, shortId, shortTime, statusBadge } from './format.js';
 import { callBackLostCall } from './actions.js';
+import { cursorPager } from './pager.js';
 
 const LIMIT = 50;
 
@@ -13,11 +14,7 @@ export function lostCallsGrid({ root, onOpenHistory, onOpenCallback, onCreated }
   const body = $('tbody', root);
   const error = $('.error', root);
   const empty = $('.empty', root);
-  const pageLabel = $('[data-role=page]', root);
-  const newer = $('[data-role=newer]', root);
-  const older = $('[data-role=older]', root);
-  let cursors = [undefined];
-  let page = 0;
+  const pager = cursorPager(root, { limit: LIMIT, load });
   let nextCursor = null;
   let rows = [];
   let loading = 0;
@@ -27,7 +24,7 @@ export function lostCallsGrid({ root, onOpenHistory, onOpenCallback, onCreated }
     const mine = ++loading;
     root.classList.add('loading');
     try {
-      const answer = await get('/calls', { result: 'abandoned', queue: form.queue.value.trim(), limit: LIMIT, cursor: cursors[page] });
+      const answer = await get('/calls', { result: 'abandoned', queue: form.queue.value.trim(), limit: LIMIT, cursor: pager.cursor });
       if (mine !== loading) return;
       rows = answer.items;
       nextCursor = answer.nextCursor ?? null;
@@ -44,10 +41,7 @@ export function lostCallsGrid({ root, onOpenHistory, onOpenCallback, onCreated }
   function render() {
     replace(body, rows.map(rowOf));
     empty.hidden = rows.length > 0;
-    const first = page * LIMIT + 1;
-    pageLabel.textContent = rows.length ? `Page ${page + 1} · rows ${first}–${first + rows.length - 1}` : `Page ${page + 1}`;
-    newer.disabled = page === 0;
-    older.disabled = !nextCursor;
+    pager.loaded(rows.length, nextCursor);
   }
 
   function becameCell(row) {
@@ -93,22 +87,11 @@ export function lostCallsGrid({ root, onOpenHistory, onOpenCallback, onCreated }
   }, 400);
 
   form.addEventListener('input', debounce(() => {
-    cursors = [undefined];
-    page = 0;
+    pager.reset();
     load();
   }, 300));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    load();
-  });
-  newer.addEventListener('click', () => {
-    page = Math.max(0, page - 1);
-    load();
-  });
-  older.addEventListener('click', () => {
-    if (!nextCursor) return;
-    cursors[page + 1] = nextCursor;
-    page += 1;
     load();
   });
   $('[data-role=refresh]', root).addEventListener('click', load);

@@ -220,4 +220,24 @@ describe('supervisor page: the grid of callbacks', function () {
       await viewer.close();
     }
   });
+
+  // Last: it adds more callbacks than a page holds.
+  it('pages through more callbacks than a page holds, older and back to newer', async () => {
+    const total = (await rig.daemon.store.list({ limit: 1000 })).items.length;
+    for (let i = 0; i < 50; i++) await rig.manual(`+4206022${String(i).padStart(5, '0')}`, 'support', 60 + i);
+    await page.reload();
+    const label = page.locator('#view-callbacks [data-role=page]');
+    await label.filter({ hasText: 'Page 1 · rows 1–50' }).waitFor();
+    const firstPage = (await rowsShown()).map((r) => r.id);
+    await page.locator('#view-callbacks [data-role=older]').click();
+    await label.filter({ hasText: `Page 2 · rows 51–${total + 50}` }).waitFor();
+    const secondPage = (await rowsShown()).map((r) => r.id);
+    assert.equal(secondPage.length, total);
+    assert.equal(firstPage.filter((id) => secondPage.includes(id)).length, 0, 'no row on both pages');
+    assert.ok(await page.locator('#view-callbacks [data-role=older]').isDisabled(), 'no page after the last');
+    await page.locator('#view-callbacks [data-role=newer]').click();
+    await label.filter({ hasText: 'Page 1 · rows 1–50' }).waitFor();
+    assert.deepEqual((await rowsShown()).map((r) => r.id), firstPage);
+    assert.ok(await page.locator('#view-callbacks [data-role=newer]').isDisabled());
+  });
 });
