@@ -1,7 +1,7 @@
 import { ConflictError } from '../../domain/errors';
 import type { AttemptFilter, CallbackChange } from '../../domain/store';
 import { TERMINAL_STATUSES, type Attempt } from '../../domain/types';
-import { asConflict, type Queryable } from './connection';
+import { asConflict, type Pipelined, type Queryable } from './connection';
 import { type AttemptRow, toAttempt } from './rows';
 
 /**
@@ -11,54 +11,67 @@ import { type AttemptRow, toAttempt } from './rows';
 
 const notOpen = (id: string, callbackId: string) => new ConflictError(`attempt ${id} of callback ${callbackId} is not open`);
 
-/** The attempt part of a change, in SQLite's order: withdraw, start, update, end. */
-export async function writeAttemptChange(client: Queryable, change: CallbackChange, callbackId: string, pbx: string): Promise<void> {
+/**
+ * The attempt part of a change, in SQLite's order: withdraw, start, update, end. A start can only
+ * fail by raising, so it is sent (pipelined, answered with the rest of the transaction); the others
+ * must have changed exactly one open attempt, which only their answer tells.
+ */
+export async function writeAttemptChange(tx: Pipelined, change: CallbackChange, callbackId: string, pbx: string): Promise<void> {
   const { startAttempt, updateAttempt, endAttempt, withdrawAttempt } = change;
+  const { client } = tx;
   if (withdrawAttempt) {
-    const dropped = await client.query('DELETE FROM attempts WHERE id = $1 AND callback_id = $2 AND ended_at IS NULL', [withdrawAttempt, callbackId]);
+    const dropped = await tx.ask(client.query('DELETE FROM attempts WHERE id = $1 AND callback_id = $2 AND ended_at IS NULL', [withdrawAttempt, callbackId]));
     if (dropped.rowCount !== 1) throw notOpen(withdrawAttempt, callbackId);
   }
   if (startAttempt) {
-    try {
-      await client.query(
-        `INSERT INTO attempts (id, callback_id, pbx, seq, mode, started_at, placeholder_ref, customer_ref, owner, lease_until, counted)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          startAttempt.id,
-          callbackId,
-          pbx,
-          startAttempt.seq,
-          startAttempt.mode,
-          startAttempt.startedAt,
-          startAttempt.placeholderRef,
-          startAttempt.customerRef,
-          startAttempt.owner ?? null,
-          startAttempt.leaseUntil ?? null,
-          startAttempt.counted ?? true,
-        ],
-      );
-    } catch (err) {
-      // The same attempt (id, or number for this callback) twice: it must not be dialled twice.
-      throw asConflict(err, `attempt ${startAttempt.id} (#${startAttempt.seq}) of callback ${callbackId} already started`);
-    }
+    const inserted = client.query(
+      `INSERT INTO attempts (id, callback_id, pbx, seq, mode, started_at, placeholder_ref, customer_ref, owner, lease_until, counted)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        startAttempt.id,
+        callbackId,
+        pbx,
+        startAttempt.seq,
+        startAttempt.mode,
+        startAttempt.startedAt,
+        startAttempt.placeholderRef,
+        startAttempt.customerRef,
+        startAttempt.owner ?? null,
+        startAttempt.leaseUntil ?? null,
+        startAttempt.counted ?? true,
+      ],
+    );
+    tx.send(
+      inserted.catch((err: unknown) => {
+        // The same attempt (id, or number for this callback) twice: it must not be dialled twice.
+        throw asConflict(err, `attempt ${startAttempt.id} (#${startAttempt.seq}) of callback ${callbackId} already started`);
+      }),
+    );
   }
   if (updateAttempt) {
     // A reference left undefined keeps its value; null clears it.
     const { id, placeholderRef, customerRef } = updateAttempt;
-    const updated = await client.query(
-      `UPDATE attempts
-          SET placeholder_ref = CASE WHEN $3 THEN $4 ELSE placeholder_ref END,
-              customer_ref = CASE WHEN $5 THEN $6 ELSE customer_ref END
-        WHERE id = $1 AND callback_id = $2 AND ended_at IS NULL`,
-      [id, callbackId, placeholderRef !== undefined, placeholderRef ?? null, customerRef !== undefined, customerRef ?? null],
+    const updated = await tx.ask(
+      client.query(
+        `UPDATE attempts
+            SET placeholder_ref = CASE WHEN $3 THEN $4 ELSE placeholder_ref END,
+                customer_ref = CASE WHEN $5 THEN $6 ELSE customer_ref END
+          WHERE id = $1 AND callback_id = $2 AND ended_at IS NULL`,
+        [id, callbackId, placeholderRef !== undefined, placeholderRef ?? null, customerRef !== undefined, customerRef ?? null],
+      ),
     );
     if (updated.rowCount !== 1) throw notOpen(id, callbackId);
   }
   if (endAttempt) {
     // Only an open attempt can end, and only once: a second end is a duplicate report, not news.
-    const ended = await client.query(
-      'UPDATE attempts SET ended_at = $3, outcome = $4, detail = $5 WHERE id = $1 AND callback_id = $2 AND ended_at IS NULL',
-      [endAttempt.id, callbackId, change.at, endAttempt.outcome, endAttempt.detail ?? null],
+    const ended = await tx.ask(
+      client.query('UPDATE attempts SET ended_at = $3, outcome = $4, detail = $5 WHERE id = $1 AND callback_id = $2 AND ended_at IS NULL', [
+        endAttempt.id,
+        callbackId,
+        change.at,
+        endAttempt.outcome,
+        endAttempt.detail ?? null,
+      ]),
     );
     if (ended.rowCount !== 1) throw notOpen(endAttempt.id, callbackId);
   }

@@ -1,81 +1,49 @@
+import type pg from 'pg';
 import type { ClaimRequest, ClaimResult } from '../../domain/store';
 import type { Callback } from '../../domain/types';
-import type { Queryable } from './connection';
-import { type CallbackRow, toCallback } from './rows';
+import { inOneTrip, type Queryable } from './connection';
+import { CALLBACK_COLUMNS, type CallbackRow, toCallback } from './rows';
 
 /** The claimable set, spelled exactly as the WHERE of callbacks_claimable and callbacks_claimable_queue. */
 const CLAIMABLE = "status = 'Scheduled' AND claim_owner IS NULL AND due_at IS NOT NULL";
-
-/**
- * The callbacks of one PBX taking a slot, per queue: those with an open counted attempt and those
- * claimed with a live lease, whoever holds them. A callback counts once (the dialer clears its
- * claim in the change that starts the attempt, but a slot is a callback either way).
- */
-const USED_SLOTS_SQL = `
-SELECT c.queue, count(*) AS used
-  FROM callbacks c
- WHERE c.id IN (SELECT callback_id FROM attempts WHERE pbx = $1 AND ended_at IS NULL AND counted
-                UNION
-                SELECT id FROM callbacks WHERE pbx = $1 AND status = 'Scheduled' AND claim_owner IS NOT NULL AND claim_until > $2)
- GROUP BY c.queue`;
-
-/**
- * SKIP LOCKED: a row a commit is changing right now is passed over, not waited for. $3: the full
- * queues; $4 false when queues without a limit of their own are closed ('*' at 0), and only those
- * named in $5 may be taken.
- */
-const EARLIEST_DUE_SQL = `
-SELECT id FROM callbacks
- WHERE pbx = $1 AND ${CLAIMABLE} AND due_at <= $2 AND queue <> ALL($3::text[]) AND ($4 OR queue = ANY($5::text[]))
- ORDER BY due_at
- LIMIT 1
- FOR UPDATE SKIP LOCKED`;
-
-/** The version moves so a holder whose lease was taken away loses its optimistic checks; updated_at does not (claims are not the callback's own changes). */
-const TAKE_SQL = 'UPDATE callbacks SET claim_owner = $2, claim_until = $3, version = version + 1 WHERE id = $1 RETURNING *';
 
 const RELEASE = 'SET claim_owner = NULL, claim_until = NULL, version = version + 1';
 
 /** The key under which a queue without a limit of its own takes the wildcard transitions' limit (see domain/limits.ts). */
 const ANY_QUEUE = '*';
 
-/**
- * One claim, inside the caller's transaction. Claims of one PBX are serialised on an advisory
- * lock held to COMMIT, so a claimer counts the slots with every earlier claim of that PBX already
- * visible: the limits hold exactly across daemons. Claims of other PBXs do not wait.
- */
-export async function claimNextDue(client: Queryable, request: ClaimRequest): Promise<ClaimResult> {
-  const { owner, pbx, now, leaseMs, maxConcurrent, queueLimits } = request;
-  await client.query("SELECT pg_advisory_xact_lock(hashtext('callbackd.claim.' || $1))", [pbx]);
-  const usage = (await client.query<{ queue: string; used: number }>(USED_SLOTS_SQL, [pbx, now])).rows;
-  const used = new Map(usage.map((row) => [row.queue, row.used]));
-  let total = 0;
-  for (const n of used.values()) total += n;
-  const free = maxConcurrent - total;
-  const fullQueues = fullQueuesOf(used, queueLimits);
-  if (free <= 0) return { callback: null, free, fullQueues };
-  const wildcard = queueLimits[ANY_QUEUE];
-  const othersOpen = wildcard === undefined || wildcard > 0;
-  const named = Object.keys(queueLimits).filter((queue) => queue !== ANY_QUEUE);
-  const due = (await client.query<{ id: string }>(EARLIEST_DUE_SQL, [pbx, now, fullQueues, othersOpen, named])).rows[0];
-  if (!due) return { callback: null, free, fullQueues };
-  const row = (await client.query<CallbackRow>(TAKE_SQL, [due.id, owner, now + leaseMs])).rows[0];
-  return { callback: row ? toCallback(row) : null, free, fullQueues };
-}
+/** Named (prepared once per connection): a claim is the dialer's hot path. */
+const CLAIM_STATEMENT = 'callbackd.claim_next_due';
 
-/** Queues at their own limit: named ones by theirs, any other busy queue by the wildcard's. */
-function fullQueuesOf(used: ReadonlyMap<string, number>, limits: Readonly<Record<string, number>>): string[] {
-  const full = new Set<string>();
-  for (const [queue, limit] of Object.entries(limits)) {
-    if (queue !== ANY_QUEUE && (used.get(queue) ?? 0) >= limit) full.add(queue);
-  }
-  const wildcard = limits[ANY_QUEUE];
-  if (wildcard !== undefined) {
-    for (const [queue, n] of used) {
-      if (!Object.hasOwn(limits, queue) && n >= wildcard) full.add(queue);
-    }
-  }
-  return [...full].sort();
+/** The claimed callback's columns by name, in rows.ts order, so toCallback reads them as from `SELECT *`. */
+const CLAIM_SQL = `
+SELECT c.used, c.full_queues, ${CALLBACK_COLUMNS.map((column) => `(c.claimed).${column}`).join(', ')}
+  FROM claim_next_due($1, $2, $3, $4, $5, $6, $7, $8) AS c`;
+
+type ClaimRow = { used: number; full_queues: string[] } & { [K in keyof CallbackRow]: CallbackRow[K] | null };
+
+/**
+ * One claim: the function claim_next_due (migration 004) does in the database what took four
+ * statements here (the claim lock, the slot count, the earliest due row, its claim), in one round
+ * trip with its BEGIN and COMMIT. Claims of one PBX are serialised on an advisory lock held to
+ * COMMIT, so a claimer counts the slots with every earlier claim of that PBX already visible: the
+ * limits hold exactly across daemons. Claims of other PBXs do not wait.
+ *
+ * BEGIN is not waited for before the call goes out. Had it failed alone (in practice it only fails
+ * with its connection, and the call with it), the call would run and commit on its own while this
+ * throws: that callback stays claimed by this owner, undialled, until its lease runs out and a
+ * sweep gives it back. Late, never dialled twice.
+ */
+export async function claimNextDue(pool: pg.Pool, request: ClaimRequest): Promise<ClaimResult> {
+  const { owner, pbx, now, leaseMs, maxConcurrent, queueLimits } = request;
+  const named = Object.keys(queueLimits).filter((queue) => queue !== ANY_QUEUE);
+  const wildcard = queueLimits[ANY_QUEUE] ?? null;
+  const values = [pbx, now, owner, now + leaseMs, maxConcurrent, named, named.map((queue) => queueLimits[queue]), wildcard];
+  const row = (await inOneTrip<ClaimRow>(pool, { name: CLAIM_STATEMENT, text: CLAIM_SQL, values })).rows[0];
+  // Sorted here, as SQLite's are: JavaScript's order, whatever the database's collation.
+  const fullQueues = [...row.full_queues].sort();
+  const callback = row.id === null ? null : toCallback(row as CallbackRow);
+  return { callback, free: maxConcurrent - row.used, fullQueues };
 }
 
 export async function releaseClaim(db: Queryable, id: string, owner: string): Promise<void> {

@@ -1,6 +1,7 @@
+import type pg from 'pg';
 import type { NewEvent } from '../../domain/store';
 import type { CallEvent } from '../../domain/types';
-import type { Queryable } from './connection';
+import { inOrder, type Pipelined, type Queryable } from './connection';
 import { type EventRow, toEvent } from './rows';
 
 /** A history line ready to write, its callback and time filled in. */
@@ -31,23 +32,36 @@ export function eventLines(at: number, events: readonly NewEvent[], callbackId: 
   }));
 }
 
-/** Write the lines in order, in one statement; call it as the transaction's last write. */
-export async function writeEvents(client: Queryable, lines: readonly EventLine[]): Promise<void> {
+const LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtext($1))';
+
+const INSERT_SQL = `
+INSERT INTO events (type, at, callback_id, call_id, data)
+SELECT type, at, callback_id, call_id, data::json
+  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS e (type, at, callback_id, call_id, data, n)
+ ORDER BY n`;
+
+/** The order lock, then the lines in order in one statement: sent together, they cost one round trip. */
+function eventStatements(client: pg.ClientBase, lines: readonly EventLine[]): Promise<unknown>[] {
+  const values = [
+    lines.map((line) => line.type),
+    lines.map((line) => line.at),
+    lines.map((line) => line.callbackId),
+    lines.map((line) => line.callId),
+    lines.map((line) => JSON.stringify(line.data)),
+  ];
+  return [client.query(LOCK_SQL, [EVENT_ORDER_LOCK]), client.query(INSERT_SQL, values)];
+}
+
+/** Write the lines (on the transaction's client, never the pool: the lock must be the insert's); call it as the transaction's last write. */
+export async function writeEvents(client: pg.ClientBase, lines: readonly EventLine[]): Promise<void> {
   if (lines.length === 0) return;
-  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [EVENT_ORDER_LOCK]);
-  await client.query(
-    `INSERT INTO events (type, at, callback_id, call_id, data)
-     SELECT type, at, callback_id, call_id, data::json
-       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS e (type, at, callback_id, call_id, data, n)
-      ORDER BY n`,
-    [
-      lines.map((line) => line.type),
-      lines.map((line) => line.at),
-      lines.map((line) => line.callbackId),
-      lines.map((line) => line.callId),
-      lines.map((line) => JSON.stringify(line.data)),
-    ],
-  );
+  await inOrder(eventStatements(client, lines));
+}
+
+/** As writeEvents, in a pipelined transaction: sent, answered by its COMMIT's round trip. */
+export function sendEvents(tx: Pipelined, lines: readonly EventLine[]): void {
+  if (lines.length === 0) return;
+  for (const statement of eventStatements(tx.client, lines)) tx.send(statement);
 }
 
 export async function eventsOf(db: Queryable, callbackId: string): Promise<CallEvent[]> {

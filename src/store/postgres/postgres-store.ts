@@ -30,7 +30,7 @@ import * as calls from './calls';
 import * as claims from './claims';
 import { Commits } from './commits';
 import * as copy from './copy';
-import { createPool, inTransaction, maskUrl, notifyWork } from './connection';
+import { createPool, inPipelinedTransaction, inTransaction, maskUrl, notifyWork } from './connection';
 import * as events from './events';
 import { listCallbacks } from './listing';
 import { migrate } from './migrate';
@@ -134,7 +134,7 @@ export class PostgresStore implements CallbackStore {
   }
 
   claimNextDue(request: ClaimRequest): Promise<ClaimResult> {
-    return this.writeTimes.timeAsync('claim', () => inTransaction(this.pool, (client) => claims.claimNextDue(client, request)));
+    return this.writeTimes.timeAsync('claim', () => claims.claimNextDue(this.pool, request));
   }
 
   releaseClaim(id: string, owner: string): Promise<void> {
@@ -281,13 +281,13 @@ export class PostgresStore implements CallbackStore {
     await this.pool.end();
   }
 
-  /** One transaction for a creation or change, its history and notifications written last. */
+  /** One transaction for a creation or change, its history and notifications written last (pipelined: see Commits). */
   private writing<T>(operation: StoreWrite['operation'], work: (commits: Commits) => Promise<T>): Promise<T> {
     return this.writeTimes.timeAsync(operation, () =>
-      inTransaction(this.pool, async (client) => {
-        const commits = new Commits(client);
+      inPipelinedTransaction(this.pool, async (tx) => {
+        const commits = new Commits(tx);
         const result = await work(commits);
-        await commits.finish();
+        commits.finish();
         return result;
       }),
     );
