@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../domain/clock';
 import type { CallbackStore } from '../domain/store';
 import type { Feed, FeedEvent, FeedKind } from '../engine/feed';
 import { errorAnswers } from './schemas';
-import { MECHANISMS, OUTCOMES, STATUSES } from '../domain/types';
+import { LOST_REASONS, MECHANISMS, OUTCOMES, STATUSES } from '../domain/types';
 
 export interface MetricsDeps {
   feed: Feed;
@@ -15,28 +15,6 @@ export interface MetricsDeps {
   clock?: Clock;
   /** Where to register; by default a registry of its own, so several daemons (and tests) in one process do not clash. */
   registry?: Registry;
-}
-
-/** Why an abandoned call did or did not become a LostShift callback, as a bounded label. */
-export const LOST_REASONS = ['shifted', 'merged', 'too_short', 'anonymous', 'max_pending', 'no_transition', 'refused', 'error', 'other'] as const;
-export type LostReason = (typeof LOST_REASONS)[number];
-
-/**
- * The label for a decision QueueCalls recorded ("shifted", "waited 4s, under minWaitSeconds 10",
- * "maxPending 20 reached", "refused: …", …). The free text stays in the store for the grid of
- * calls; a metric needs a small fixed set, and a decision worded in a way not known here is
- * counted as 'other' rather than as a label of its own.
- */
-export function lostReason(decision: string): LostReason {
-  if (decision.startsWith('shifted (merged')) return 'merged';
-  if (decision.startsWith('shifted')) return 'shifted';
-  if (decision.startsWith('waited ')) return 'too_short';
-  if (decision.startsWith('anonymous')) return 'anonymous';
-  if (decision.startsWith('maxPending')) return 'max_pending';
-  if (decision.startsWith('no transition')) return 'no_transition';
-  if (decision.startsWith('refused')) return 'refused';
-  if (decision.startsWith('error')) return 'error';
-  return 'other';
 }
 
 /** Every kind of fact, so each lag series is there from the first scrape (a record: the compiler checks it is complete). */
@@ -159,7 +137,7 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): void {
         if (event.attempt.outcome) attempts.inc({ outcome: event.attempt.outcome });
         break;
       case 'call.seen':
-        if (event.step === 'decided' && event.call.lostDecision) lost.inc({ reason: lostReason(event.call.lostDecision) });
+        if (event.step === 'decided' && event.call.lostReason) lost.inc({ reason: event.call.lostReason });
         break;
     }
   };

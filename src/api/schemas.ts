@@ -1,4 +1,4 @@
-import { MECHANISMS, OUTCOMES, STATUSES } from '../domain/types';
+import { LOST_REASONS, MECHANISMS, OUTCOMES, STATUSES } from '../domain/types';
 import { CALL_RESULTS, MAX_DELAY_MINUTES, MAX_LIMIT } from '../service/input';
 import { HTTP_STATUS, type AnswerCode } from '../service/errors';
 
@@ -82,7 +82,8 @@ export const CALL = shape({
   position: { type: ['integer', 'null'] },
   waitSeconds: { type: ['integer', 'null'] },
   form: FORM,
-  lostDecision: { type: ['string', 'null'], description: 'abandoned calls: why it did or did not become a LostShift callback' },
+  lostDecision: { type: ['string', 'null'], description: 'abandoned calls: why it did or did not become a LostShift callback, in words' },
+  lostReason: { type: ['string', 'null'], enum: [...LOST_REASONS, null], description: 'the same as a stable code: shifted and merged mean it became one' },
   pbx: { type: 'string' },
 });
 

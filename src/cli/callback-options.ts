@@ -1,7 +1,7 @@
 import type { Config, TransitionRule } from '../config/types';
 import { InvalidNumberError, InvalidRequestError, NotFoundError } from '../domain/errors';
 import { checkNumberAllowed, isAnonymous, normaliseNumber } from '../domain/number';
-import { findTransition } from '../domain/rules';
+import { checkTransition, findTransition } from '../domain/rules';
 import { STATUSES, type Status } from '../domain/types';
 import { MAX_DELAY_MINUTES, MAX_LIMIT, PAST_GRACE_MS, type Timing } from '../service/input';
 import { isoTime } from './table';
@@ -83,10 +83,10 @@ export function listNumber(raw: string, config: Config): string {
  * which transitions key to change. A queue no transition names is accepted only through a "*"
  * rule; then `note` says so when other transitions name their queues (likely a typo).
  */
-export function manualRule(config: Config, queue: string, note: (text: string) => void): TransitionRule {
+export function manualRule(config: Config, queue: string, note: (text: string) => void, at: number): TransitionRule {
   if (queue.trim() === '') throw new InvalidRequestError('--queue is empty: give the queue whose calls the callback belongs to');
   const rules = config.transitions;
-  const rule = findTransition(rules, queue, 'manual');
+  const rule = findTransition(rules, queue, 'manual', at);
   const named = rules.filter((t) => t.sourceQueue === queue);
   if (rule) {
     const specific = rules.filter((t) => t.sourceQueue !== '*').map((t) => t.sourceQueue);
@@ -97,6 +97,11 @@ export function manualRule(config: Config, queue: string, note: (text: string) =
   }
   const key = (t: TransitionRule) => `transitions[${rules.indexOf(t)}]`;
   const without = named.length > 0 ? named : rules.filter((t) => t.sourceQueue === '*');
+  const offSchedule = without.find((t) => t.mechanisms.includes('manual'));
+  if (offSchedule) {
+    const check = checkTransition(offSchedule, queue, 'manual', at);
+    throw new InvalidRequestError(`no transition takes manual callbacks for queue "${queue}" now: ${key(offSchedule)} (transition "${offSchedule.name}") is ${check.why} (callbackd rules explain --queue ${queue} --mechanism manual shows every transition)`);
+  }
   if (without.length > 0) {
     const t = without[0];
     throw new InvalidRequestError(`no transition enables manual callbacks for queue "${queue}": add manual to ${key(t)}.mechanisms (transition "${t.name}": ${t.mechanisms.join(', ') || 'none'})`);

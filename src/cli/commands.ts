@@ -104,7 +104,7 @@ export function registerCallbackCommands(program: Command): void {
       const timing: Timing = parseTiming(opts, Date.now());
       const rule = manualRule(config, opts.queue, (text) => {
         if (!opts.json) process.stderr.write(`callbackd: note: ${text}\n`);
-      });
+      }, Date.now());
       checkNumber(opts.number, config, rule);
       await withContext(config, true, async ({ service }) => {
         let result: CreatedCallback;

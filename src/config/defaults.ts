@@ -19,6 +19,24 @@ export const DEFAULT_PROMPTS: IvrPrompts = {
 };
 
 /**
+ * Number ranges abused for toll fraud (the caller is paid per minute by whoever answers), refused
+ * even where a transition allows foreign countries: global satellite and international network
+ * codes (+881, +882, +883, Inmarsat +870), the international premium rate code (+979), the UK's
+ * premium 09 numbers and the Baltic premium 90x ranges (+371 90, +370 90, +372 900), often used for
+ * revenue-share fraud. Premium-rate numbers that libphonenumber recognises are refused by
+ * allowTypes as well; this list catches ranges it classes otherwise.
+ */
+export const TOLL_FRAUD_PATTERNS: readonly string[] = [
+  '^\\+88[123]',
+  '^\\+870',
+  '^\\+979',
+  '^\\+449',
+  '^\\+37190',
+  '^\\+37090',
+  '^\\+372900',
+];
+
+/**
  * The values a transition gets for every key it leaves out. Tuned for a staffed contact centre:
  * short abandons are ignored, a busy line is retried soon, an unanswered one later, and a
  * callback still not done after a day is no longer worth making.
@@ -28,7 +46,12 @@ export const DEFAULT_TRANSITION: TransitionRule = {
   sourceQueue: '*',
   targetQueue: '',
   mechanisms: ['IvrCallBack', 'LostShift', 'manual'],
+  schedule: null,
+  script: '',
   minWaitSeconds: 10,
+  // Two to six digits as the PBX gave them: an extension of this PBX, not a customer to call back.
+  internalExtensions: '^[0-9]{2,6}$',
+  whenPending: 'merge',
   delayMinutes: 5,
   expiresAfterMinutes: 1440,
   maxAttempts: 3,
@@ -51,11 +74,14 @@ export const DEFAULT_TRANSITION: TransitionRule = {
     allowCountries: [],
     allowPatterns: [],
     blockPatterns: [],
+    tollFraudPatterns: TOLL_FRAUD_PATTERNS,
+    maxPerNumberPerDay: 0,
     // Premium-rate, shared-cost, toll-free, pager and voicemail numbers are left out on purpose:
     // calling them back costs money or reaches no person.
     allowTypes: ['FIXED_LINE', 'MOBILE', 'FIXED_LINE_OR_MOBILE', 'VOIP', 'PERSONAL_NUMBER', 'UAN'],
   },
   maxPending: 0,
+  maxPerQueuePerDay: 0,
   maxConcurrent: 5,
 };
 

@@ -128,13 +128,45 @@ const WINDOW = object(
   ['timezone', 'hours'],
 );
 
+const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+const time: Check = (v) => (v === '' || TIME.test(v) ? null : `"${v}" is not a time HH:MM (00:00 to 23:59)`);
+
+const optionalDate: Check = (v) => (v === '' ? null : date(v));
+
+const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** "MM-DD" or "MM-DD..MM-DD"; 02-29 is allowed (it is a day in leap years). */
+const yearlyDay: Check = (v) => {
+  const parts = v.split('..');
+  const bad = parts.length > 2 || parts.some((p) => !MONTH_DAY.test(p) || !DateTime.fromFormat(`2024-${p}`, 'yyyy-MM-dd').isValid);
+  return bad ? `"${v}" is not a day of the year MM-DD or a span MM-DD..MM-DD` : null;
+};
+
+const SCHEDULE = object(
+  {
+    timezone: str({ check: timezone }),
+    weekly: { kind: 'nullable', inner: { kind: 'map', keys: WEEKDAYS, value: list(str({ check: hoursRange })) }, whenSet: {} },
+    dateFrom: str({ check: optionalDate }),
+    dateTo: str({ check: optionalDate }),
+    yearly: list(str({ check: yearlyDay })),
+    from: str({ check: time }),
+    to: str({ check: time }),
+  },
+  ['timezone'],
+);
+
 const TRANSITION = object(
   {
     name: str({ nonEmpty: true }),
     sourceQueue: str({ nonEmpty: true }),
     targetQueue: str(),
     mechanisms: list({ kind: 'enum', values: MECHANISMS }),
+    schedule: { kind: 'nullable', inner: SCHEDULE, whenSet: { weekly: null, dateFrom: '', dateTo: '', yearly: [], from: '', to: '' } },
+    script: str(),
     minWaitSeconds: int(0),
+    internalExtensions: str({ check: regex }),
+    whenPending: { kind: 'enum', values: ['merge', 'skip'] },
     delayMinutes: int(0),
     expiresAfterMinutes: int(0),
     maxAttempts: int(1),
@@ -148,9 +180,12 @@ const TRANSITION = object(
       allowCountries: list(str({ check: country })),
       allowPatterns: list(str({ check: regex })),
       blockPatterns: list(str({ check: regex })),
+      tollFraudPatterns: list(str({ check: regex })),
+      maxPerNumberPerDay: int(0),
       allowTypes: list({ kind: 'enum', values: NUMBER_TYPES }),
     }),
     maxPending: int(0),
+    maxPerQueuePerDay: int(0),
     maxConcurrent: int(1),
   },
   ['name'],

@@ -127,10 +127,32 @@ export interface NumberRules {
   allowCountries: readonly string[];
   /** Regular expressions an E.164 number must match one of (empty = any). */
   allowPatterns: readonly string[];
-  /** Regular expressions that refuse a number. */
+  /** Regular expressions that refuse a number: the administrator's own blocklist. */
   blockPatterns: readonly string[];
+  /** Ranges abused for toll fraud, refused like blockPatterns; shipped filled (defaults.ts), [] turns them off. */
+  tollFraudPatterns: readonly string[];
+  /** Callbacks created for one number in any 24 hours, all queues together; 0 = no cap. */
+  maxPerNumberPerDay: number;
   /** Number types allowed by libphonenumber classification (premium-rate is refused unless listed). */
   allowTypes: readonly string[];
+}
+
+/**
+ * When a transition is in force. Every condition given must hold, on the wall clock of
+ * `timezone`; one left out (null, empty) does not restrict.
+ */
+export interface TransitionSchedule {
+  timezone: string;
+  /** Hours per weekday, "HH:MM-HH:MM"; a day left out is outside. Null: any day. */
+  weekly: Readonly<Partial<Record<Weekday, readonly string[]>>> | null;
+  /** First and last day (YYYY-MM-DD, inclusive); empty: open-ended. */
+  dateFrom: string;
+  dateTo: string;
+  /** Days of every year, "MM-DD" or "MM-DD..MM-DD" (a span may run over New Year). */
+  yearly: readonly string[];
+  /** Daily times "HH:MM"; `to` not after `from` runs past midnight (20:00 to 08:00 is the night). Empty: all day. */
+  from: string;
+  to: string;
 }
 
 export interface TransitionRule {
@@ -140,7 +162,15 @@ export interface TransitionRule {
   /** Queue that handles the callback; '*' or empty = the source queue. */
   targetQueue: string;
   mechanisms: readonly Mechanism[];
+  /** When the transition is in force; null: always. */
+  schedule: TransitionSchedule | null;
+  /** A JavaScript module replacing the embedded decision for calls under this transition; empty: none. */
+  script: string;
   minWaitSeconds: number;
+  /** A lost call from a number matching this (as the PBX gave it) is an internal extension, not a customer; empty: none. */
+  internalExtensions: string;
+  /** A new request for a number with a callback already pending in the target queue: merged into it, or skipped. */
+  whenPending: 'merge' | 'skip';
   /** Delay for automatic (LostShift) callbacks. */
   delayMinutes: number;
   /** Minutes after creation at which an unfinished callback expires; 0 = never. */
@@ -157,6 +187,8 @@ export interface TransitionRule {
   numbers: NumberRules;
   /** Pending callbacks allowed for the target queue before the IVR stops offering; 0 = no cap. */
   maxPending: number;
+  /** Callbacks created for the target queue in any 24 hours; 0 = no cap. */
+  maxPerQueuePerDay: number;
   /** Attempts under way at once for the target queue. */
   maxConcurrent: number;
 }

@@ -1,4 +1,4 @@
-import type { Config } from './types';
+import type { Config, TransitionRule } from './types';
 import type { SchemaNode } from './schema';
 import { WEEKDAYS } from './schema';
 
@@ -137,6 +137,35 @@ export function crossCheck(config: Config): Problem[] {
     if (t.window && !WEEKDAYS.some((d) => (t.window?.hours[d]?.length ?? 0) > 0)) {
       problems.push({ key: `transitions[${i}].window.hours`, problem: 'opens on no day, so its callbacks would never be dialled' });
     }
+    problems.push(...scheduleProblems(t, i));
+    const shadow = config.transitions.slice(0, i).find((earlier) => alwaysTakesFirst(earlier, t));
+    if (shadow) {
+      problems.push({
+        key: `transitions[${i}]`,
+        problem: `transition "${t.name}" is never used: "${shadow.name}" comes first, takes every call of ${shadow.sourceQueue === '*' ? 'any queue' : `queue ${shadow.sourceQueue}`} for ${t.mechanisms.join(', ')} and has no schedule (move "${t.name}" before it, or give one a schedule)`,
+      });
+    }
   });
+  return problems;
+}
+
+/** `earlier` has no schedule, covers the later one's queue and every mechanism it enables: the later one can never be first. */
+function alwaysTakesFirst(earlier: TransitionRule, later: TransitionRule): boolean {
+  if (earlier.schedule !== null || later.mechanisms.length === 0) return false;
+  const coversQueue = earlier.sourceQueue === '*' || earlier.sourceQueue === later.sourceQueue;
+  return coversQueue && later.mechanisms.every((m) => earlier.mechanisms.includes(m));
+}
+
+function scheduleProblems(t: TransitionRule, i: number): Problem[] {
+  const schedule = t.schedule;
+  if (!schedule) return [];
+  const key = `transitions[${i}].schedule`;
+  const problems: Problem[] = [];
+  if ((schedule.from === '') !== (schedule.to === '')) problems.push({ key: `${key}.${schedule.from === '' ? 'from' : 'to'}`, problem: 'from and to go together: give both, or neither' });
+  if (schedule.from !== '' && schedule.from === schedule.to) problems.push({ key: `${key}.to`, problem: `equals from (${schedule.from}): leave both out for all day` });
+  if (schedule.dateFrom !== '' && schedule.dateTo !== '' && schedule.dateTo < schedule.dateFrom) problems.push({ key: `${key}.dateTo`, problem: `is before dateFrom ${schedule.dateFrom}` });
+  if (schedule.weekly !== null && !WEEKDAYS.some((d) => (schedule.weekly?.[d]?.length ?? 0) > 0)) {
+    problems.push({ key: `${key}.weekly`, problem: 'has hours on no day, so the transition would never be in force' });
+  }
   return problems;
 }

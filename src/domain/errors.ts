@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'invalid_number'
   | 'number_not_allowed'
   | 'invalid_request'
+  | 'limit_reached'
   | 'config_invalid'
   | 'pbx_unavailable'
   | 'already_running';
@@ -61,6 +62,7 @@ export type NumberRefusal =
   | { rule: 'allowCountries'; country: string }
   | { rule: 'allowTypes'; type: string }
   | { rule: 'blockPatterns'; pattern: string }
+  | { rule: 'tollFraudPatterns'; pattern: string }
   | { rule: 'allowPatterns' };
 
 /** The number cannot be dialled; retrying will not help. */
@@ -72,6 +74,16 @@ export class InvalidNumberError extends CallbackdError {
     readonly refusal: NumberRefusal | null = null,
   ) {
     super(code, message);
+  }
+}
+
+/** A cap on callbacks per number or per queue in any 24 hours is reached: no callback now, maybe tomorrow. */
+export class LimitReachedError extends CallbackdError {
+  constructor(
+    readonly reason: 'number_daily_limit' | 'queue_daily_limit',
+    message: string,
+  ) {
+    super('limit_reached', message);
   }
 }
 

@@ -28,8 +28,8 @@ export function normaliseNumber(raw: string | null | undefined, defaultCountry: 
 
 /**
  * Whether an E.164 number may be dialled under `rules`. Refuses with InvalidNumberError
- * (code number_not_allowed) naming the reason: foreign country, premium rate, blocklist, or no
- * allow pattern matched.
+ * (code number_not_allowed) naming the reason: foreign country, premium rate, a toll-fraud
+ * range, the blocklist, or no allow pattern matched.
  */
 export function checkNumberAllowed(e164: string, rules: NumberRules, defaultCountry: string): void {
   const parsed = parsePhoneNumberFromString(e164);
@@ -42,6 +42,11 @@ export function checkNumberAllowed(e164: string, rules: NumberRules, defaultCoun
   const type = parsed.getType();
   if (type !== undefined && !rules.allowTypes.includes(type)) {
     throw new InvalidNumberError(`${e164} is a ${type.toLowerCase().replace(/_/g, ' ')} number`, 'number_not_allowed', { rule: 'allowTypes', type });
+  }
+  for (const pattern of rules.tollFraudPatterns) {
+    if (new RegExp(pattern).test(e164)) {
+      throw new InvalidNumberError(`${e164} is in a range abused for toll fraud (${pattern})`, 'number_not_allowed', { rule: 'tollFraudPatterns', pattern });
+    }
   }
   for (const pattern of rules.blockPatterns) {
     if (new RegExp(pattern).test(e164)) throw new InvalidNumberError(`${e164} is blocked (${pattern})`, 'number_not_allowed', { rule: 'blockPatterns', pattern });

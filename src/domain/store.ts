@@ -1,5 +1,12 @@
 import type { LifecycleEvent } from './lifecycle';
-import type { Attempt, CallEvent, CallRecord, Callback, EventType, Form, Mechanism, Outcome, Status } from './types';
+import type { Attempt, CallEvent, CallRecord, Callback, EventType, Form, LostReason, Mechanism, Outcome, Status } from './types';
+
+/** Why an abandoned call did or did not become a callback: words, a stable code, and the history line that says so. */
+export interface LostCallDecision {
+  text: string;
+  reason: LostReason;
+  event: NewEvent;
+}
 
 /** A history line to write; id and time are filled in by the store (time from the change's `at`). */
 export interface NewEvent {
@@ -244,8 +251,14 @@ export interface CallbackStore {
   getCall(id: string): Promise<CallRecord | null>;
   listCalls(filter: CallFilter): Promise<Page<CallRecord>>;
   waitingCalls(pbx: string, queue?: string): Promise<CallRecord[]>;
-  /** Record why an abandoned call did or did not become a LostShift callback. */
-  decideLostCall(id: string, decision: string): Promise<void>;
+  /**
+   * Record why an abandoned call did or did not become a LostShift callback, with its
+   * LostCallDecided event, in one transaction; only the first decision of a call is kept (false
+   * when the call was already decided, or is not recorded).
+   */
+  decideLostCall(id: string, decision: LostCallDecision, at: number): Promise<boolean>;
+  /** Callbacks of `pbx` created at or after `since`, for one number (every queue) or one queue (every number). */
+  countCreatedSince(scope: { number: string } | { queue: string }, pbx: string, since: number): Promise<number>;
   /** Abandoned calls of `pbx` whose LostShift decision was never recorded (the daemon died in between). */
   undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]>;
   callbacksOfCall(callId: string): Promise<Callback[]>;

@@ -94,6 +94,8 @@ export const EVENT_TYPES = [
   'NumberChanged',
   'NumberConfirmed',
   'Note',
+  /** An abandoned call was judged: whether it became a LostShift callback, and why (data: reason, detail, transition). */
+  'LostCallDecided',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -107,6 +109,29 @@ export interface CallEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * Why an abandoned call did or did not become a LostShift callback. Two mean it did (shifted,
+ * merged); every other is a skip the supervisor can act on.
+ */
+export const LOST_REASONS = [
+  'shifted',
+  'merged',
+  'no_transition',
+  'too_short',
+  'anonymous',
+  'internal',
+  'invalid_number',
+  'number_not_allowed',
+  'already_pending',
+  'max_pending',
+  'number_daily_limit',
+  'queue_daily_limit',
+  'window_never_opens',
+  'script_skip',
+  'error',
+] as const;
+export type LostReason = (typeof LOST_REASONS)[number];
+
 /** A call as the PBX reported it (used for history and exclusion). */
 export interface CallRecord {
   id: string;
@@ -119,8 +144,10 @@ export interface CallRecord {
   position: number | null;
   waitSeconds: number | null;
   form: Form;
-  /** Abandoned calls: why it did or did not become a LostShift callback; null = not decided yet. */
+  /** Abandoned calls: why it did or did not become a LostShift callback, in words; null = not decided yet. */
   lostDecision?: string | null;
+  /** The same as a stable code (LOST_REASONS), for grids, filters and metrics. */
+  lostReason?: LostReason | null;
   /** The PBX the call was on. */
   pbx: string;
 }

@@ -3,7 +3,8 @@ import type { Logger } from 'winston';
 import type { Config, TransitionRule } from '../config/types';
 import { crashPoint } from '../crash';
 import type { Clock } from '../domain/clock';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors';
+import { ConflictError, InvalidRequestError, LimitReachedError, NotFoundError } from '../domain/errors';
+import { dailyLimitReached } from '../domain/lost-shift';
 import { nextStatus, type LifecycleEvent } from '../domain/lifecycle';
 import { mergedFields } from '../domain/merge';
 import { checkNumberAllowed, normaliseNumber } from '../domain/number';
@@ -88,11 +89,11 @@ export class Callbacks {
   }
 
   ruleForOrNull(queue: string, mechanism: Mechanism): TransitionRule | null {
-    return findTransition(this.config.transitions, queue, mechanism === 'script' ? 'manual' : mechanism);
+    return findTransition(this.config.transitions, queue, mechanism === 'script' ? 'manual' : mechanism, this.clock.now());
   }
 
   ruleOf(callback: Callback): TransitionRule {
-    const rule = ruleOf(this.config.transitions, callback.transition, callback.queue);
+    const rule = ruleOf(this.config.transitions, callback.transition, callback.queue, this.clock.now());
     if (!rule) throw new InvalidRequestError('no transition is configured');
     return rule;
   }
@@ -116,6 +117,7 @@ export class Callbacks {
     const dueAt = req.holdPlace ? null : (req.dueAt ?? initialDueAt(now, req.delayMinutes ?? rule.delayMinutes, rule));
     if (!req.holdPlace && dueAt === null) throw new InvalidRequestError(`the calling window of transition "${rule.name}" never opens`);
     const queue = targetQueue(rule, req.queue);
+    await this.checkDailyLimits(rule, number, queue, now);
     const id = randomUUID();
     const birth: NewEvent = {
       type: req.birthEvent,
@@ -162,6 +164,18 @@ export class Callbacks {
     else log.info(`callback created (${req.mechanism}) for ${number}`, { dueAt: dueAt === null ? null : new Date(dueAt).toISOString() });
     if (result.callback.dueAt !== null) this.onDue(result.callback.dueAt);
     return result;
+  }
+
+  /**
+   * The caps per number and per queue in any 24 hours, for a request that would create (a merge
+   * into a pending callback creates nothing). Counted before the creation, not in its
+   * transaction: daemons creating for one number at the same instant may pass one over a cap.
+   */
+  private async checkDailyLimits(rule: TransitionRule, number: string, queue: string, now: number): Promise<void> {
+    if (rule.numbers.maxPerNumberPerDay === 0 && rule.maxPerQueuePerDay === 0) return;
+    if (await this.store.pendingFor(number, queue)) return;
+    const reached = await dailyLimitReached(rule, number, queue, { countCreatedSince: (scope, since) => this.store.countCreatedSince(scope, this.config.pbxName, since) }, now);
+    if (reached) throw new LimitReachedError(reached.reason, reached.detail);
   }
 
   async get(id: string): Promise<Callback> {

@@ -2,10 +2,11 @@ import type { Logger } from 'winston';
 import type { Config } from '../config/types';
 import type { Clock } from '../domain/clock';
 import { crashPoint } from '../crash';
-import { CallbackdError } from '../domain/errors';
+import { CallbackdError, LimitReachedError } from '../domain/errors';
 import { normaliseNumber } from '../domain/number';
-import type { CallbackStore } from '../domain/store';
-import type { CallRecord } from '../domain/types';
+import { judgeLostCall, waitedSeconds, type LostCallWorld } from '../domain/lost-shift';
+import type { CallbackStore, LostCallDecision } from '../domain/store';
+import type { CallRecord, LostReason } from '../domain/types';
 import type { QueueCallEntered, QueueCallGone, QueueCallServed } from '../pbx/gateway';
 import type { Callbacks } from './callbacks';
 import type { CallStep, Feed } from './feed';
@@ -17,6 +18,9 @@ import type { CallStep, Feed } from './feed';
  * (the callbacks' own, unless another is given) once written.
  */
 export class QueueCalls {
+  /** What the judgement asks of the world, answered from the store. */
+  private readonly world: LostCallWorld;
+
   constructor(
     private readonly store: CallbackStore,
     private readonly callbacks: Callbacks,
@@ -24,7 +28,9 @@ export class QueueCalls {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly feed: Feed = callbacks.feed,
-  ) {}
+  ) {
+    this.world = storeWorld(store, config.pbxName);
+  }
 
   async entered(e: QueueCallEntered): Promise<void> {
     const existing = await this.store.getCall(e.callId);
@@ -95,47 +101,32 @@ export class QueueCalls {
   }
 
   private async decideLost(call: CallRecord): Promise<void> {
-    let decision: string;
+    let decision: LostCallDecision;
     try {
       decision = await this.lost(call);
     } catch (err) {
       // A broken rule or store hiccup must not leave the call undecided forever, nor stop the others.
       this.logger.error('LostShift decision failed', { callId: call.id, queue: call.queue, error: String((err as Error).stack ?? err) });
-      decision = `error: ${(err as Error).message}`;
+      decision = decided(call, 'error', `error: ${(err as Error).message}`, null);
     }
-    await this.store.decideLostCall(call.id, decision);
-    this.feed.emit({ kind: 'call.seen', at: this.clock.now(), step: 'decided', call: { ...call, lostDecision: decision } });
+    const first = await this.store.decideLostCall(call.id, decision, this.clock.now());
+    if (!first) return;
+    this.feed.emit({ kind: 'call.seen', at: this.clock.now(), step: 'decided', call: { ...call, lostDecision: decision.text, lostReason: decision.reason } });
   }
 
-  /** Whether the abandoned call becomes a LostShift callback; returns the reason, for the grid of calls. */
-  private async lost(call: CallRecord): Promise<string> {
-    const queue = call.queue ?? '';
-    const log = this.logger.child({ callId: call.id, queue });
-    if ((await this.store.callbacksOfCall(call.id)).length > 0 || (await this.store.eventsOfCall(call.id)).some((e) => e.type === 'LostCall')) {
-      return 'shifted';
+  /** Whether the abandoned call becomes a LostShift callback, and why, as a code and in words. */
+  private async lost(call: CallRecord): Promise<LostCallDecision> {
+    const log = this.logger.child({ callId: call.id, queue: call.queue ?? '' });
+    const judgement = await judgeLostCall(call, this.config, this.world, this.clock.now());
+    if (judgement.action === 'skip') {
+      log.info(`abandoned call not shifted (${judgement.reason}): ${judgement.detail}`);
+      return decided(call, judgement.reason, judgement.reason === 'shifted' ? 'shifted' : judgement.detail, judgement.transition);
     }
-    const rule = this.callbacks.ruleForOrNull(queue, 'LostShift');
-    if (!rule) {
-      log.info('abandoned call: no transition enables LostShift for this queue');
-      return 'no transition enables LostShift';
-    }
-    const waited = call.waitSeconds ?? Math.round(((call.endedAt ?? this.clock.now()) - call.enteredAt) / 1000);
-    if (waited < rule.minWaitSeconds) {
-      log.info(`abandoned after ${waited}s, under minWaitSeconds ${rule.minWaitSeconds}: not a lost call`);
-      return `waited ${waited}s, under minWaitSeconds ${rule.minWaitSeconds}`;
-    }
-    if (!call.number) {
-      log.info('abandoned call from an anonymous caller: no callback possible');
-      return 'anonymous caller';
-    }
-    if (await this.callbacks.isFull(rule, queue)) {
-      log.warn(`abandoned call not shifted: queue has ${rule.maxPending} pending callbacks (maxPending)`);
-      return `maxPending ${rule.maxPending} reached`;
-    }
+    const waited = waitedSeconds(call, this.clock.now());
     try {
-      const { merged } = await this.callbacks.request({
-        number: call.number,
-        queue,
+      const { merged, callback } = await this.callbacks.request({
+        number: judgement.number,
+        queue: call.queue ?? '',
         mechanism: 'LostShift',
         originCallId: call.id,
         birthEvent: 'LostCall',
@@ -144,11 +135,13 @@ export class QueueCalls {
         by: 'pbx',
         note: `lost after ${waited}s at position ${call.position ?? '?'}`,
       });
-      return merged ? 'shifted (merged into a pending callback)' : 'shifted';
+      return merged
+        ? decided(call, 'merged', `shifted (merged into pending callback ${callback.id})`, judgement.rule.name, callback.id)
+        : decided(call, 'shifted', 'shifted', judgement.rule.name, callback.id);
     } catch (err) {
       if (!(err instanceof CallbackdError)) throw err;
       log.warn(`abandoned call not shifted: ${err.message}`);
-      return `refused: ${err.message}`;
+      return decided(call, refusalReason(err), `refused: ${err.message}`, judgement.rule.name);
     }
   }
 
@@ -186,4 +179,26 @@ export class QueueCalls {
       return raw.trim() === '' ? null : raw;
     }
   }
+}
+
+/** The lost-call judgement's questions, answered by the store for one PBX. */
+export function storeWorld(store: CallbackStore, pbx: string): LostCallWorld {
+  return {
+    alreadyShifted: async (callId) => (await store.callbacksOfCall(callId)).length > 0 || (await store.eventsOfCall(callId)).some((e) => e.type === 'LostCall'),
+    pendingFor: (number, queue) => store.pendingFor(number, queue),
+    countPending: (queue) => store.countPending(queue, pbx),
+    countCreatedSince: (scope, since) => store.countCreatedSince(scope, pbx, since),
+  };
+}
+
+/** A decision with its history line: the call's LostCallDecided event names the reason, the words and the transition. */
+function decided(call: CallRecord, reason: LostReason, text: string, transition: string | null, callbackId: string | null = null): LostCallDecision {
+  return { text, reason, event: { type: 'LostCallDecided', callId: call.id, callbackId, data: { reason, detail: text, transition } } };
+}
+
+/** A creation refused after the judgement said yes (a race with another writer, or a cap reached meanwhile). */
+function refusalReason(err: CallbackdError): LostReason {
+  if (err instanceof LimitReachedError) return err.reason;
+  if (err.code === 'number_not_allowed' || err.code === 'invalid_number') return err.code;
+  return 'error';
 }

@@ -23,6 +23,7 @@ export const HTTP_STATUS: Readonly<Record<AnswerCode, number>> = {
   unsupported_media_type: 415,
   invalid_number: 422,
   number_not_allowed: 422,
+  limit_reached: 422,
   rate_limited: 429,
   pbx_unavailable: 503,
   config_invalid: 500,

@@ -9,7 +9,7 @@ import type { AttemptView } from './callback-detail';
  *             shifted, note, form, claimOwner, claimUntil, version
  *   attempt:  id, seq, mode, startedAt, endedAt, outcome, detail, placeholderRef, customerRef
  *   event:    id, at, type, callId, data (a Rescheduled event's data.dueAt is ISO too)
- *   call:     id, number, queue, result, enteredAt, endedAt, position, waitSeconds, form, lostDecision, pbx
+ *   call:     id, number, queue, result, enteredAt, endedAt, position, waitSeconds, form, lostDecision, lostReason, pbx
  */
 
 /**
@@ -92,6 +92,7 @@ export function callJson(c: CallRecord): Record<string, unknown> {
     waitSeconds: c.waitSeconds,
     form: c.form,
     lostDecision: c.lostDecision ?? null,
+    lostReason: c.lostReason ?? null,
     pbx: c.pbx,
   };
 }

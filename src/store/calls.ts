@@ -26,21 +26,22 @@ export class Calls {
   private readonly byId: Statement<[string], CallRow>;
   private readonly waitingAll: Statement<{ pbx: string }, CallRow>;
   private readonly waitingIn: Statement<{ pbx: string; queue: string }, CallRow>;
-  private readonly decide: Statement<[string, string]>;
+  private readonly decide: Statement<[string, string, string]>;
   private readonly undecided: Statement<{ pbx: string; limit: number }, CallRow>;
   private readonly pages = new Map<string, Statement<PageParams, CallRow>>();
 
   constructor(private readonly db: Db) {
     // Reports arrive in pieces (entered, then ended); the latest report is the whole truth.
     this.upsert = db.prepare(`
-      INSERT INTO calls (id, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision, pbx)
-      VALUES (@id, @number, @queue, @entered_at, @ended_at, @result, @position, @wait_seconds, @form, @lost_decision, @pbx)
+      INSERT INTO calls (id, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision, lost_reason, pbx)
+      VALUES (@id, @number, @queue, @entered_at, @ended_at, @result, @position, @wait_seconds, @form, @lost_decision, @lost_reason, @pbx)
       ON CONFLICT (id) DO UPDATE SET
         number = excluded.number, queue = excluded.queue, entered_at = excluded.entered_at,
         ended_at = excluded.ended_at, result = excluded.result, position = excluded.position,
         wait_seconds = excluded.wait_seconds, form = excluded.form, pbx = excluded.pbx,
-        lost_decision = COALESCE(excluded.lost_decision, calls.lost_decision)`);
-    this.decide = db.prepare('UPDATE calls SET lost_decision = ? WHERE id = ?');
+        lost_decision = COALESCE(excluded.lost_decision, calls.lost_decision),
+        lost_reason = COALESCE(excluded.lost_reason, calls.lost_reason)`);
+    this.decide = db.prepare('UPDATE calls SET lost_decision = ?, lost_reason = ? WHERE id = ? AND lost_decision IS NULL');
     this.undecided = db.prepare(`
       SELECT * FROM calls
        WHERE pbx = @pbx AND result = 'abandoned' AND lost_decision IS NULL
@@ -59,8 +60,9 @@ export class Calls {
     return row ? toCall(row) : null;
   }
 
-  decideLostCall(id: string, decision: string): void {
-    this.decide.run(decision, id);
+  /** False when the call was decided already (or is not recorded): the first decision stands. */
+  decideLostCall(id: string, text: string, reason: string): boolean {
+    return this.decide.run(text, reason, id).changes === 1;
   }
 
   undecidedLostCalls(pbx: string, limit: number): CallRecord[] {

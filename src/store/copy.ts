@@ -22,7 +22,7 @@ interface Kind<K extends ExportKind> {
   after(after: string): string | number;
 }
 
-const CALL_COLUMNS = 'id, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision, pbx';
+const CALL_COLUMNS = 'id, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision, lost_reason, pbx';
 const ATTEMPT_COLUMNS = 'id, callback_id, seq, mode, started_at, ended_at, outcome, placeholder_ref, customer_ref, detail, owner, lease_until, counted';
 const values = (columns: string) => columns.split(', ').map((c) => `@${c}`).join(', ');
 

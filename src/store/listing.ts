@@ -27,6 +27,8 @@ export class Listing {
   private readonly shiftedScheduled: Statement<[string], CallbackRow>;
   private readonly ofCall: Statement<{ call: string }, CallbackRow>;
   private readonly heldWithout: Statement<{ pbx: string }, CallbackRow>;
+  private readonly createdForNumber: Statement<{ number: string; pbx: string; since: number }, { n: number }>;
+  private readonly createdForQueue: Statement<{ queue: string; pbx: string; since: number }, { n: number }>;
 
   constructor(private readonly db: Db) {
     this.pendingCount = db.prepare(COUNT_PENDING_SQL);
@@ -45,6 +47,14 @@ export class Listing {
        WHERE pbx = @pbx AND status = 'Scheduled' AND due_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.callback_id = c.id AND a.ended_at IS NULL)
        ORDER BY created_at, id`);
+    // A range of callbacks_number_created / callbacks_queue_created: the daily caps ask before each creation.
+    this.createdForNumber = db.prepare('SELECT count(*) AS n FROM callbacks WHERE number = @number AND created_at >= @since AND pbx = @pbx');
+    this.createdForQueue = db.prepare('SELECT count(*) AS n FROM callbacks WHERE queue = @queue AND created_at >= @since AND pbx = @pbx');
+  }
+
+  countCreatedSince(scope: { number: string } | { queue: string }, pbx: string, since: number): number {
+    const row = 'number' in scope ? this.createdForNumber.get({ number: scope.number, pbx, since }) : this.createdForQueue.get({ queue: scope.queue, pbx, since });
+    return row?.n ?? 0;
   }
 
   countPending(queue: string, pbx?: string): number {

@@ -61,6 +61,8 @@ export interface CallRow {
   wait_seconds: number | null;
   form: string;
   lost_decision: string | null;
+  /** Absent from rows written for upserts: the reason is only ever set by decideLostCall. */
+  lost_reason?: string | null;
   pbx: string;
 }
 
@@ -168,6 +170,7 @@ export function toCall(row: CallRow): CallRecord {
     waitSeconds: row.wait_seconds,
     form: parseObject<Form>(row.form),
     lostDecision: row.lost_decision ?? null,
+    lostReason: (row.lost_reason ?? null) as CallRecord['lostReason'],
     pbx: row.pbx,
   };
 }
@@ -184,6 +187,7 @@ export function callParams(call: CallRecord): CallRow {
     wait_seconds: call.waitSeconds,
     form: JSON.stringify(call.form ?? {}),
     lost_decision: call.lostDecision ?? null,
+    lost_reason: call.lostReason ?? null,
     pbx: call.pbx,
   };
 }

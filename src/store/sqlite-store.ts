@@ -15,6 +15,7 @@ import type {
   JoinResult,
   KeptRequest,
   ListFilter,
+  LostCallDecision,
   NewCallback,
   NewEvent,
   Page,
@@ -62,6 +63,7 @@ export class SqliteStore implements CallbackStore {
   private readonly createTx: Transaction<(callback: NewCallback, events: NewEvent[], merge: Merge, requestKey?: RequestKey) => Written<CreateResult>>;
   private readonly createManyTx: Transaction<(items: readonly { callback: NewCallback; events: NewEvent[] }[], merge: Merge) => Written<CreateResult>[]>;
   private readonly appendTx: Transaction<(at: number, events: NewEvent[]) => void>;
+  private readonly decideTx: Transaction<(id: string, decision: LostCallDecision, at: number) => boolean>;
 
   /** The store owns the connection from here: close() closes it. Tests and tools may still read `db` directly. */
   constructor(readonly db: Db) {
@@ -78,6 +80,11 @@ export class SqliteStore implements CallbackStore {
     this.createTx = db.transaction((callback, events, merge, requestKey) => this.commits.createOrMerge(callback, events, merge, requestKey));
     this.createManyTx = db.transaction((items, merge) => items.map((item) => this.commits.createOrMerge(item.callback, item.events, merge)));
     this.appendTx = db.transaction((at: number, events: NewEvent[]) => this.history.appendEvents(at, events));
+    this.decideTx = db.transaction((id: string, decision: LostCallDecision, at: number) => {
+      const first = this.calls.decideLostCall(id, decision.text, decision.reason);
+      if (first) this.history.appendEvents(at, [decision.event]);
+      return first;
+    });
   }
 
   /** Open (creating, unless told not to, and migrating) the store file. */
@@ -227,8 +234,12 @@ export class SqliteStore implements CallbackStore {
     return this.calls.waitingCalls(pbx, queue);
   }
 
-  async decideLostCall(id: string, decision: string): Promise<void> {
-    this.calls.decideLostCall(id, decision);
+  async decideLostCall(id: string, decision: LostCallDecision, at: number): Promise<boolean> {
+    return this.decideTx.immediate(id, decision, at);
+  }
+
+  async countCreatedSince(scope: { number: string } | { queue: string }, pbx: string, since: number): Promise<number> {
+    return this.listing.countCreatedSince(scope, pbx, since);
   }
 
   async undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { LOST_REASONS, lostReason, registerMetrics, type MetricsDeps } from '../../src/api/metrics';
+import { registerMetrics, type MetricsDeps } from '../../src/api/metrics';
+import { LOST_REASONS } from '../../src/domain/types';
 import { ManualClock } from '../../src/domain/clock';
 import { MECHANISMS } from '../../src/domain/types';
 import { Callbacks } from '../../src/engine/callbacks';
@@ -193,29 +194,32 @@ describe('api: /metrics', () => {
     await queueCall(rig, 'anon', 'abandoned', { number: null, waitSeconds: 30 });
     await queueCall(rig, 'sales', 'abandoned', { number: '+420605555666', queue: 'sales', waitSeconds: 30 });
     await queueCall(rig, 'served', 'served', { number: '+420606666777' });
-    const decisions = await Promise.all(['lost-1', 'lost-2', 'lost-3', 'lost-4', 'short', 'anon', 'sales'].map(async (id) => (await rig.store.getCall(id))?.lostDecision));
+    const calls = await Promise.all(['lost-1', 'lost-2', 'lost-3', 'lost-4', 'short', 'anon', 'sales'].map((id) => rig.store.getCall(id)));
     assert.deepEqual(
-      decisions.map((d) => lostReason(d!)),
+      calls.map((c) => c?.lostReason),
       ['shifted', 'merged', 'shifted', 'max_pending', 'too_short', 'anonymous', 'no_transition'],
-      `decisions as QueueCalls words them: ${JSON.stringify(decisions)}`,
+      `decisions as recorded: ${JSON.stringify(calls.map((c) => c?.lostDecision))}`,
     );
     const scrape = await served.scrape();
     assert.deepEqual(
       Object.fromEntries(LOST_REASONS.map((reason) => [reason, value(scrape, 'callbackd_lost_calls_total', { reason })])),
-      { shifted: 2, merged: 1, too_short: 1, anonymous: 1, max_pending: 1, no_transition: 1, refused: 0, error: 0, other: 0 },
+      Object.fromEntries(LOST_REASONS.map((reason) => [reason, { shifted: 2, merged: 1, too_short: 1, anonymous: 1, max_pending: 1, no_transition: 1 }[reason as string] ?? 0])),
     );
     assert.equal(value(scrape, 'callbackd_callbacks_created_total', { mechanism: 'LostShift', merged: 'false' }), 2);
     assert.equal(value(scrape, 'callbackd_callbacks_created_total', { mechanism: 'LostShift', merged: 'true' }), 1);
   });
 
-  it('counts a number the rules refuse as refused', async () => {
+  it('counts unusable and refused numbers by what was wrong with them', async () => {
     await rig.close();
     await served.app.close();
     rig = openRig();
     served = await serve({ feed: rig.feed, store: rig.store, pbxConnected: () => true, clock: rig.clock });
     await queueCall(rig, 'odd', 'abandoned', { number: 'not-a-number', waitSeconds: 30 });
-    assert.match((await rig.store.getCall('odd'))?.lostDecision ?? '', /^refused: /);
-    assert.equal(value(await served.scrape(), 'callbackd_lost_calls_total', { reason: 'refused' }), 1);
+    await queueCall(rig, 'premium', 'abandoned', { number: '+881612345678', waitSeconds: 30 });
+    assert.match((await rig.store.getCall('odd'))?.lostDecision ?? '', /is not a phone number/);
+    const scrape = await served.scrape();
+    assert.equal(value(scrape, 'callbackd_lost_calls_total', { reason: 'invalid_number' }), 1);
+    assert.equal(value(scrape, 'callbackd_lost_calls_total', { reason: 'number_not_allowed' }), 1);
   });
 
   it('tells the PBX connection state as it is at scrape time, and has none without a PBX', async () => {
@@ -308,21 +312,6 @@ describe('api: /metrics', () => {
       await second.close();
       await other.close();
     }
-  });
-
-  it('words every LostShift decision as one of a few reasons', () => {
-    const words: [string, string][] = [
-      ['shifted', 'shifted'],
-      ['shifted (merged into a pending callback)', 'merged'],
-      ['waited 4s, under minWaitSeconds 10', 'too_short'],
-      ['anonymous caller', 'anonymous'],
-      ['maxPending 20 reached', 'max_pending'],
-      ['no transition enables LostShift', 'no_transition'],
-      ['refused: number +4206 is not allowed', 'refused'],
-      ['error: SQLITE_BUSY', 'error'],
-      ['something new', 'other'],
-    ];
-    assert.deepEqual(words.map(([decision]) => lostReason(decision)), words.map(([, reason]) => reason));
   });
 });
 

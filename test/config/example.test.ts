@@ -10,7 +10,7 @@ describe('config/callbackd.example.yaml', () => {
 
   it('loads without errors', () => {
     const config = loadConfig({ file: EXAMPLE, env: {} });
-    const [support] = config.transitions;
+    const support = config.transitions.find((t) => t.name === 'support')!;
     assert.equal(support.window?.timezone, 'Europe/Prague');
     assert.ok((support.window?.datesOff.length ?? 0) > 0);
     assert.ok(Object.keys(support.retryMinutes).length > 1);

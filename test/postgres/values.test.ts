@@ -87,7 +87,7 @@ describe('postgres: values round-trip as the domain wrote them', function () {
       pbx: 'pbx-a',
     });
     const call = await store.getCall('call-1');
-    assert.deepEqual(call, { id: 'call-1', number: null, queue: 'support', enteredAt: T0, endedAt: T0 + 12_500, result: 'abandoned', position: 3, waitSeconds: 12.5, form, lostDecision: null, pbx: 'pbx-a' });
+    assert.deepEqual(call, { id: 'call-1', number: null, queue: 'support', enteredAt: T0, endedAt: T0 + 12_500, result: 'abandoned', position: 3, waitSeconds: 12.5, form, lostDecision: null, lostReason: null, pbx: 'pbx-a' });
   });
 
   it('names where it lives with the password masked', async () => {

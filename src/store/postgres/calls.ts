@@ -8,13 +8,14 @@ import { type CallRow, toCall } from './rows';
 
 /** Reports arrive in pieces (entered, then ended); the latest report is the whole truth, except a decision already taken. */
 const UPSERT_SQL = `
-INSERT INTO calls (id, pbx, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11)
+INSERT INTO calls (id, pbx, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision, lost_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12)
 ON CONFLICT (id) DO UPDATE SET
   pbx = excluded.pbx, number = excluded.number, queue = excluded.queue, entered_at = excluded.entered_at,
   ended_at = excluded.ended_at, result = excluded.result, position = excluded.position,
   wait_seconds = excluded.wait_seconds, form = excluded.form,
-  lost_decision = COALESCE(excluded.lost_decision, calls.lost_decision)`;
+  lost_decision = COALESCE(excluded.lost_decision, calls.lost_decision),
+  lost_reason = COALESCE(excluded.lost_reason, calls.lost_reason)`;
 
 export async function upsertCall(db: Queryable, call: CallRecord): Promise<void> {
   await db.query(UPSERT_SQL, [
@@ -29,6 +30,7 @@ export async function upsertCall(db: Queryable, call: CallRecord): Promise<void>
     call.waitSeconds,
     JSON.stringify(call.form ?? {}),
     call.lostDecision ?? null,
+    call.lostReason ?? null,
   ]);
 }
 
@@ -45,8 +47,10 @@ export async function waitingCalls(db: Queryable, pbx: string, queue?: string): 
   return result.rows.map(toCall);
 }
 
-export async function decideLostCall(db: Queryable, id: string, decision: string): Promise<void> {
-  await db.query('UPDATE calls SET lost_decision = $2 WHERE id = $1', [id, decision]);
+/** False when the call was decided already (or is not recorded): the first decision stands. */
+export async function decideLostCall(db: Queryable, id: string, text: string, reason: string): Promise<boolean> {
+  const result = await db.query('UPDATE calls SET lost_decision = $2, lost_reason = $3 WHERE id = $1 AND lost_decision IS NULL', [id, text, reason]);
+  return result.rowCount === 1;
 }
 
 export async function undecidedLostCalls(db: Queryable, pbx: string, limit: number): Promise<CallRecord[]> {

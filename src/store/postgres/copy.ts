@@ -24,7 +24,7 @@ interface Kind<K extends ExportKind> {
 
 const pageOf = (table: string, key: 'text' | 'bigint') => `SELECT * FROM ${table} WHERE ($1::${key} IS NULL OR id > $1) ORDER BY id LIMIT $2`;
 
-const CALL_COLUMNS = 'id, pbx, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision';
+const CALL_COLUMNS = 'id, pbx, number, queue, entered_at, ended_at, result, position, wait_seconds, form, lost_decision, lost_reason';
 const CALLBACK_COLUMNS =
   'id, pbx, number, queue, status, mechanism, transition, due_at, expires_at, created_at, updated_at, attempts, ' +
   'origin_call_id, shifted, form, note, queue_position, claim_owner, claim_until, version';
@@ -51,6 +51,7 @@ const KINDS: { [K in ExportKind]: Kind<K> } = {
       wait_seconds: c.waitSeconds,
       form: c.form ?? {},
       lost_decision: c.lostDecision ?? null,
+      lost_reason: c.lostReason ?? null,
     }),
     key: (c) => c.id,
     after: (after) => after,

@@ -4,7 +4,6 @@ import type { Queryable } from './connection';
 import { type CallbackRow, toCallback } from './rows';
 import { decodeCursor, encodeCursor } from '../cursor';
 
-
 /** Newest first. Each filter adds a fixed condition with its own parameter, so every page is one indexed range. */
 export async function listCallbacks(db: Queryable, filter: ListFilter): Promise<Page<Callback>> {
   const limit = Math.max(1, Math.trunc(filter.limit));
@@ -30,4 +29,11 @@ export async function listCallbacks(db: Queryable, filter: ListFilter): Promise<
   const items = rows.slice(0, limit).map(toCallback);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+/** A range of callbacks_number_created / callbacks_queue_created: the daily caps ask before each creation. */
+export async function countCreatedSince(db: Queryable, scope: { number: string } | { queue: string }, pbx: string, since: number): Promise<number> {
+  const [column, value] = 'number' in scope ? ['number', scope.number] : ['queue', scope.queue];
+  const result = await db.query<{ n: number }>(`SELECT count(*) AS n FROM callbacks WHERE ${column} = $1 AND created_at >= $2 AND pbx = $3`, [value, since, pbx]);
+  return result.rows[0]?.n ?? 0;
 }

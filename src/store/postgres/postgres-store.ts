@@ -14,6 +14,7 @@ import type {
   JoinResult,
   KeptRequest,
   ListFilter,
+  LostCallDecision,
   NewCallback,
   NewEvent,
   Page,
@@ -32,7 +33,7 @@ import { Commits } from './commits';
 import * as copy from './copy';
 import { createPool, inPipelinedTransaction, inTransaction, maskUrl, notifyWork } from './connection';
 import * as events from './events';
-import { listCallbacks } from './listing';
+import { countCreatedSince, listCallbacks } from './listing';
 import { migrate } from './migrate';
 import { findRequestKey, forgetRequestKeys } from './request-keys';
 import * as seats from './seats';
@@ -213,8 +214,16 @@ export class PostgresStore implements CallbackStore {
     return calls.waitingCalls(this.pool, pbx, queue);
   }
 
-  decideLostCall(id: string, decision: string): Promise<void> {
-    return calls.decideLostCall(this.pool, id, decision);
+  decideLostCall(id: string, decision: LostCallDecision, at: number): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const first = await calls.decideLostCall(client, id, decision.text, decision.reason);
+      if (first) await events.writeEvents(client, events.eventLines(at, [decision.event]));
+      return first;
+    });
+  }
+
+  countCreatedSince(scope: { number: string } | { queue: string }, pbx: string, since: number): Promise<number> {
+    return countCreatedSince(this.pool, scope, pbx, since);
   }
 
   undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]> {

@@ -66,6 +66,8 @@ export interface CallRow {
   wait_seconds: number | null;
   form: Form;
   lost_decision: string | null;
+  /** Absent from rows written for upserts: the reason is only ever set by decideLostCall. */
+  lost_reason?: string | null;
 }
 
 /** Every column of a callback, in the order `callbackValues` gives them ($1 … $20). */
@@ -184,6 +186,7 @@ export function toCall(row: CallRow): CallRecord {
     waitSeconds: row.wait_seconds,
     form: row.form,
     lostDecision: row.lost_decision ?? null,
+    lostReason: (row.lost_reason ?? null) as CallRecord['lostReason'],
     pbx: row.pbx,
   };
 }

@@ -217,19 +217,42 @@ forEachBackend('callbacks, commits and merges', (t) => {
     assert.deepEqual(await t.store.waitingCalls('default'), []);
     assert.equal((await t.store.getCall('call-7'))?.result, 'abandoned');
     assert.deepEqual((await t.store.undecidedLostCalls('default', 10)).map((c) => c.id), ['call-7']);
-    await t.store.decideLostCall('call-7', 'excluded: served since');
+    const decision = { text: 'waited 3s, under minWaitSeconds 10', reason: 'too_short' as const, event: { type: 'LostCallDecided' as const, callId: 'call-7', data: { reason: 'too_short' } } };
+    assert.equal(await t.store.decideLostCall('call-7', decision, T0 + 91_000), true);
     assert.deepEqual(await t.store.undecidedLostCalls('default', 10), []);
+    // The first decision stands: a second one (a restarted daemon judging again) writes nothing, not even its event.
+    assert.equal(await t.store.decideLostCall('call-7', { ...decision, text: 'shifted', reason: 'shifted' }, T0 + 92_000), false);
+    assert.equal(await t.store.decideLostCall('no-such-call', decision, T0 + 92_000), false);
+    assert.deepEqual(
+      (await t.store.eventsOfCall('call-7')).map((e) => [e.type, e.at, e.data.reason]),
+      [['LostCallDecided', T0 + 91_000, 'too_short']],
+    );
     // A later report without a decision keeps the decision taken.
     await t.store.upsertCall({ ...call, result: 'abandoned', endedAt: T0 + 90_000, waitSeconds: 90, lostDecision: null });
-    assert.equal((await t.store.getCall('call-7'))?.lostDecision, 'excluded: served since');
+    assert.equal((await t.store.getCall('call-7'))?.lostDecision, 'waited 3s, under minWaitSeconds 10');
+    assert.equal((await t.store.getCall('call-7'))?.lostReason, 'too_short');
     const caused = await create(t.store, { originCallId: 'call-7' });
     const linked = await create(t.store);
     await t.store.appendEvents(T0 + 5, [{ type: 'LostCall', callId: 'call-7', callbackId: linked.id, data: { shifted: true } }]);
     assert.deepEqual((await t.store.callbacksOfCall('call-7')).map((c) => c.id).sort(), [caused.id, linked.id].sort());
-    assert.deepEqual((await t.store.eventsOfCall('call-7')).map((e) => e.type), ['LostCall']);
+    assert.deepEqual((await t.store.eventsOfCall('call-7')).map((e) => e.type), ['LostCallDecided', 'LostCall']);
     const all = await t.store.eventsAfter(0, 100);
     assert.deepEqual(await t.store.eventsAfter(all[0].id, 100), all.slice(1));
     assert.deepEqual(await t.store.eventsAfter(0, 2), all.slice(0, 2));
+  });
+
+  it('counts the callbacks created since an instant, for one number or one queue, on its PBX only', async () => {
+    await create(t.store, { number: '+420601111222', createdAt: T0 - 1 });
+    await create(t.store, { number: '+420601111222', createdAt: T0, queue: 'sales' });
+    await create(t.store, { number: '+420601111222', createdAt: T0 + 10, queue: 'billing' });
+    await create(t.store, { number: '+420602222333', createdAt: T0 + 20, queue: 'sales' });
+    await create(t.store, { number: '+420601111222', createdAt: T0 + 30, queue: 'other-pbx', pbx: 'pbx-b' });
+    assert.equal(await t.store.countCreatedSince({ number: '+420601111222' }, 'default', T0), 2);
+    assert.equal(await t.store.countCreatedSince({ number: '+420601111222' }, 'default', T0 - 1), 3);
+    assert.equal(await t.store.countCreatedSince({ queue: 'sales' }, 'default', T0), 2);
+    assert.equal(await t.store.countCreatedSince({ queue: 'sales' }, 'default', T0 + 11), 1);
+    assert.equal(await t.store.countCreatedSince({ number: '+420601111222' }, 'pbx-b', T0), 1);
+    assert.equal(await t.store.countCreatedSince({ queue: 'nobody' }, 'default', 0), 0);
   });
 
   it('keeps the pending count right through every kind of change, and counts by status', async () => {

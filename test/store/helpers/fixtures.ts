@@ -122,6 +122,7 @@ export function waitingCall(fields: Partial<CallRecord> = {}): CallRecord {
     waitSeconds: null,
     form: {},
     lostDecision: null,
+    lostReason: null,
     pbx: 'default',
     ...fields,
   };
