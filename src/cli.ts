@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCallbackCommands } from './cli/commands';
 import { CliError, databaseError, EXIT_CONFIG } from './cli/context';
 import { registerDaemonCommands } from './cli/daemon-commands';
+import { registerRulesCommands } from './cli/rules-commands';
 import { registerStoreCommands } from './cli/store-commands';
 import { CallbackdError } from './domain/errors';
 import { DatabaseFileError } from './store/database';
@@ -28,6 +29,7 @@ program
 registerDaemonCommands(program);
 registerCallbackCommands(program);
 registerStoreCommands(program);
+registerRulesCommands(program);
 
 /** Whether errors are written as JSON: the command's own --json once parsed, the raw arguments before. */
 let jsonErrors = process.argv.slice(2).includes('--json');

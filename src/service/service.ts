@@ -7,6 +7,7 @@ import { cancelCallback, type CancelInput } from './cancel';
 import type { ServiceContext } from './context';
 import { createCallback, type CreatedCallback, type ManualCallbackInput } from './create-callback';
 import { EventFollower, eventsAfter, type EventPage, type EventQuery, type FollowOptions } from './event-log';
+import { explainRules, type ExplainInput, type Explanation } from './explain';
 import { followUp, type CreatedFromCall, type FollowUpInput } from './follow-up';
 import { callbackGrid, listCallbacks, listCalls, type CallGridRow, type CallListQuery, type CallbackGridRow, type CallbackListQuery } from './lists';
 import { callbackForLostCall, type LostCallCallbackInput } from './lost-call-callback';
@@ -50,6 +51,11 @@ export class CallbackService {
 
   callNow(input: CallNowInput): Promise<Callback> {
     return callNow(this.ctx, input);
+  }
+
+  /** Which transition applies to a call, why the others do not, and what the rules would do with it. Writes nothing. */
+  explainRules(input: ExplainInput): Promise<Explanation> {
+    return explainRules(this.ctx, input);
   }
 
   /** One callback with its attempts, events and form. */

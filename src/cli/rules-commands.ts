@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import type { Config } from '../config/types';
+import { MECHANISMS } from '../domain/types';
+import { explanationJson } from '../api/rule-routes';
+import type { Explanation } from '../service/explain';
+import { CliError, loadConfigFor, openContext, type CommandContext, type GlobalOptions } from './context';
+import { table, when } from './table';
+
+/**
+ * The rules as a supervisor checks them: which transition takes a call and why the others do
+ * not. Nothing here writes to the database.
+ */
+
+/** The database when there is one; without one yet (a first configuration), the rules are read against an empty store. */
+export async function readOnlyContext(config: Config, note: (text: string) => void): Promise<CommandContext> {
+  try {
+    return await openContext(config, { create: false });
+  } catch (err) {
+    if (!(err instanceof CliError) || err.code !== 'database_missing') throw err;
+    note('no database yet: pending callbacks and daily caps are counted as none');
+    return openContext({ ...config, store: 'sqlite', db: ':memory:' }, { create: true });
+  }
+}
+
+function explanationText(e: Explanation): string {
+  const lines = [`At ${when(e.at)}, a ${e.mechanism} call in queue ${e.queue}${e.number ? ` from ${e.number.given}` : ''}:`, ''];
+  lines.push(
+    table(
+      ['#', 'transition', 'applies', 'why'],
+      e.transitions.map((t, i) => [String(i + 1), t.name, t.applies ? 'YES' : 'no', t.why]),
+    ),
+    '',
+  );
+  lines.push(e.transition === null ? 'No transition applies: no callback.' : `Transition used: ${e.transition} (callbacks handled by queue ${e.targetQueue}).`);
+  if (e.script) lines.push(`Its script ${e.script} may replace the decision below.`);
+  if (e.number) lines.push(`Number: ${e.number.e164 ?? e.number.given}: ${e.number.allowed ? '' : 'refused: '}${e.number.why}.`);
+  const lost = e.lostShift;
+  if (lost?.action === 'create') {
+    lines.push(`Lost then, it becomes a callback in ${lost.queue}, due ${when(lost.dueAt)}${lost.merges ? `, merged into pending callback ${lost.merges}` : ''}.`);
+  } else if (lost?.action === 'skip') {
+    lines.push(`Lost then, it does not become a callback: ${lost.reason} (${lost.detail}).`);
+  } else if (e.transition !== null && e.mechanism !== 'LostShift') {
+    lines.push(e.dueAt === null ? 'Its calling window never opens: no callback.' : `A callback asked for then is due ${when(e.dueAt)}.`);
+  }
+  return lines.join('\n');
+}
+
+export function registerRulesCommands(program: Command): void {
+  const rules = program.command('rules').description('check the transitions: which one takes a call, and why');
+  rules
+    .command('explain')
+    .description('which transition applies to a call at a time, why the others do not, and what would follow')
+    .requiredOption('--queue <queue>', 'the queue the call is in')
+    .option('--number <number>', "the caller's number, as the PBX gives it")
+    .option('--at <time>', 'ISO 8601 time (without an offset it is read in --tz), or now', 'now')
+    .option('--tz <zone>', 'IANA time zone for an --at without offset (default UTC)')
+    .option('--mechanism <mechanism>', `${MECHANISMS.join(', ')}`, 'LostShift')
+    .option('--waited <seconds>', 'LostShift: how long the caller waited (default: long enough)')
+    .option('--json', 'print JSON')
+    .action(async function (this: Command, opts: { queue: string; number?: string; at: string; tz?: string; mechanism: string; waited?: string; json?: boolean }) {
+      const config = loadConfigFor(this.optsWithGlobals() as GlobalOptions);
+      const ctx = await readOnlyContext(config, (text) => {
+        if (!opts.json) process.stderr.write(`callbackd: note: ${text}\n`);
+      });
+      try {
+        const explanation = await ctx.service.explainRules({ queue: opts.queue, number: opts.number, at: opts.at, timezone: opts.tz, mechanism: opts.mechanism, waitedSeconds: opts.waited });
+        process.stdout.write(opts.json ? `${JSON.stringify(explanationJson(explanation), null, 2)}\n` : `${explanationText(explanation)}\n`);
+      } finally {
+        await ctx.close();
+      }
+    });
+}
