@@ -3,8 +3,10 @@ import type { Config } from '../config/types';
 import { MECHANISMS } from '../domain/types';
 import { explanationJson } from '../api/rule-routes';
 import type { Explanation } from '../service/explain';
+import type { ReplayReport, ReplayRow } from '../service/replay';
+import { loadConfig } from '../config/load';
 import { CliError, loadConfigFor, openContext, type CommandContext, type GlobalOptions } from './context';
-import { table, when } from './table';
+import { isoTime, table, when } from './table';
 
 /**
  * The rules as a supervisor checks them: which transition takes a call and why the others do
@@ -45,6 +47,61 @@ function explanationText(e: Explanation): string {
   return lines.join('\n');
 }
 
+/** One line per call: when, who, where, what was decided then and what the rules decide now. */
+function replayText(report: ReplayReport, onlyChanged: boolean, rulesFrom: string): string {
+  const rows = onlyChanged ? report.rows.filter((r) => !r.same) : report.rows;
+  const lines = [`Lost calls ended ${when(report.from)} to ${when(report.to)}, judged again by ${rulesFrom} (nothing written, nothing dialled):`, ''];
+  if (report.calls === 0) return `${lines[0]}\n\nNo lost call was recorded in that period.`;
+  lines.push(
+    table(
+      ['ended', 'call', 'number', 'queue', 'waited', 'then', 'replayed', '', 'why (replayed)'],
+      rows.map((r) => [when(r.call.endedAt), r.call.id, r.call.number ?? '-', r.call.queue ?? '-', `${r.waitedSeconds}s`, actualCell(r), replayedCell(r), r.same ? '' : 'CHANGED', r.replayed.detail]),
+    ),
+    '',
+    table(
+      ['reason', 'then', 'replayed'],
+      report.reasons.map((c) => [c.reason, String(c.actual), String(c.replayed)]),
+    ),
+    '',
+    `${report.calls} lost call(s); ${report.changed} decided otherwise.`,
+  );
+  return lines.join('\n');
+}
+
+function actualCell(row: ReplayRow): string {
+  const { reason, callbackId, callbackStatus } = row.actual;
+  if (reason === null) return 'undecided';
+  return callbackId ? `${reason} ${callbackId} (${callbackStatus})` : reason;
+}
+
+function replayedCell(row: ReplayRow): string {
+  const r = row.replayed;
+  if (r.reason === 'shifted') return `shifted to ${r.queue}${r.transition ? ` by ${r.transition}` : ''}, due ${when(r.dueAt)}`;
+  if (r.reason === 'merged') return `merged into ${r.mergesInto}`;
+  return r.reason;
+}
+
+export function replayJson(report: ReplayReport): unknown {
+  return {
+    from: isoTime(report.from),
+    to: isoTime(report.to),
+    calls: report.calls,
+    changed: report.changed,
+    reasons: report.reasons,
+    rows: report.rows.map((r) => ({
+      callId: r.call.id,
+      number: r.call.number,
+      queue: r.call.queue,
+      enteredAt: isoTime(r.call.enteredAt),
+      endedAt: isoTime(r.call.endedAt),
+      waitedSeconds: r.waitedSeconds,
+      actual: r.actual,
+      replayed: { ...r.replayed, dueAt: isoTime(r.replayed.dueAt) },
+      same: r.same,
+    })),
+  };
+}
+
 export function registerRulesCommands(program: Command): void {
   const rules = program.command('rules').description('check the transitions: which one takes a call, and why');
   rules
@@ -65,6 +122,29 @@ export function registerRulesCommands(program: Command): void {
       try {
         const explanation = await ctx.service.explainRules({ queue: opts.queue, number: opts.number, at: opts.at, timezone: opts.tz, mechanism: opts.mechanism, waitedSeconds: opts.waited });
         process.stdout.write(opts.json ? `${JSON.stringify(explanationJson(explanation), null, 2)}\n` : `${explanationText(explanation)}\n`);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  rules
+    .command('replay')
+    .description('judge the lost calls of a period again (by these rules, or those of --rules FILE) beside what was decided then; writes nothing')
+    .requiredOption('--from <time>', 'start of the period: ISO 8601 (without an offset it is read in --tz)')
+    .option('--to <time>', 'end of the period (default now)', 'now')
+    .option('--tz <zone>', 'IANA time zone for times without offset (default UTC)')
+    .option('--rules <file>', "another configuration file whose transitions and number rules are replayed (the calls are read from this one's database)")
+    .option('--changed', 'list only the calls decided otherwise')
+    .option('--json', 'print JSON')
+    .action(async function (this: Command, opts: { from: string; to: string; tz?: string; rules?: string; changed?: boolean; json?: boolean }) {
+      const globals = this.optsWithGlobals() as GlobalOptions;
+      const config = loadConfigFor(globals);
+      const replayWith = opts.rules === undefined ? config : loadConfig({ file: opts.rules, env: process.env });
+      const ctx = await openContext(config, { create: false });
+      try {
+        const report = await ctx.service.replayRules({ from: opts.from, to: opts.to, timezone: opts.tz }, replayWith);
+        const rulesFrom = opts.rules ?? globals.config ?? 'the rules in force';
+        process.stdout.write(opts.json ? `${JSON.stringify(replayJson(report), null, 2)}\n` : `${replayText(report, opts.changed === true, rulesFrom)}\n`);
       } finally {
         await ctx.close();
       }

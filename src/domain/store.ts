@@ -261,6 +261,17 @@ export interface CallbackStore {
   countCreatedSince(scope: { number: string } | { queue: string }, pbx: string, since: number): Promise<number>;
   /** Abandoned calls of `pbx` whose LostShift decision was never recorded (the daemon died in between). */
   undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]>;
+  /**
+   * For a replay: abandoned calls of `pbx` that ended in [from, to), oldest first, a page at a
+   * time after the (endedAt, id) of the last one read.
+   */
+  lostCallsBetween(pbx: string, from: number, to: number, after: { endedAt: number; id: string } | null, limit: number): Promise<CallRecord[]>;
+  /**
+   * For a replay: the callbacks of `pbx` that could weigh on a decision in [from, to): created
+   * before `to`, and pending at some instant of the period or created in the day before it
+   * (the daily caps look back 24 hours). Oldest first.
+   */
+  callbacksAround(pbx: string, from: number, to: number): Promise<Callback[]>;
   callbacksOfCall(callId: string): Promise<Callback[]>;
   eventsOfCall(callId: string): Promise<CallEvent[]>;
   appendEvents(at: number, events: NewEvent[]): Promise<void>;

@@ -53,13 +53,13 @@ function mechanismOf(value: unknown): Mechanism {
 }
 
 /** An instant from what a person types: ISO 8601 (with or without offset) or "now". */
-export function instantOf(value: unknown, timezone: unknown, now: number): number {
+export function instantOf(value: unknown, timezone: unknown, now: number, field = 'at'): number {
   if (value === undefined || value === null || value === '' || value === 'now') return now;
-  if (typeof value !== 'string') throw new InvalidRequestError('at must be an ISO 8601 time, or "now"');
+  if (typeof value !== 'string') throw new InvalidRequestError(`${field} must be an ISO 8601 time, or "now"`);
   const zone = timezone === undefined || timezone === null || timezone === '' ? 'UTC' : String(timezone);
   if (!IANAZone.isValidZone(zone)) throw new InvalidRequestError(`timezone "${zone}" is not an IANA time zone (for example Europe/Prague)`);
   const parsed = DateTime.fromISO(value, { zone, setZone: true });
-  if (!parsed.isValid) throw new InvalidRequestError(`at "${value}" is not an ISO 8601 time (for example 2026-12-03T21:30 or 2026-12-03T21:30+01:00)`);
+  if (!parsed.isValid) throw new InvalidRequestError(`${field} "${value}" is not an ISO 8601 time (for example 2026-12-03T21:30 or 2026-12-03T21:30+01:00)`);
   return parsed.toMillis();
 }
 

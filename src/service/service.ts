@@ -8,6 +8,8 @@ import type { ServiceContext } from './context';
 import { createCallback, type CreatedCallback, type ManualCallbackInput } from './create-callback';
 import { EventFollower, eventsAfter, type EventPage, type EventQuery, type FollowOptions } from './event-log';
 import { explainRules, type ExplainInput, type Explanation } from './explain';
+import { embeddedJudge, replayRules, type ReplayInput, type ReplayJudge, type ReplayReport } from './replay';
+import type { LostCallRules } from '../domain/lost-shift';
 import { followUp, type CreatedFromCall, type FollowUpInput } from './follow-up';
 import { callbackGrid, listCallbacks, listCalls, type CallGridRow, type CallListQuery, type CallbackGridRow, type CallbackListQuery } from './lists';
 import { callbackForLostCall, type LostCallCallbackInput } from './lost-call-callback';
@@ -56,6 +58,14 @@ export class CallbackService {
   /** Which transition applies to a call, why the others do not, and what the rules would do with it. Writes nothing. */
   explainRules(input: ExplainInput): Promise<Explanation> {
     return explainRules(this.ctx, input);
+  }
+
+  /**
+   * The lost calls of a period judged again, by the rules in force or by `rules` (another
+   * configuration's), beside what was decided then. Writes nothing, dials nothing.
+   */
+  replayRules(input: ReplayInput, rules: LostCallRules = this.ctx.config, judge: ReplayJudge = embeddedJudge(rules)): Promise<ReplayReport> {
+    return replayRules(this.ctx, judge, input);
   }
 
   /** One callback with its attempts, events and form. */

@@ -28,6 +28,8 @@ export class Calls {
   private readonly waitingIn: Statement<{ pbx: string; queue: string }, CallRow>;
   private readonly decide: Statement<[string, string, string]>;
   private readonly undecided: Statement<{ pbx: string; limit: number }, CallRow>;
+  private readonly lostFirst: Statement<{ pbx: string; from: number; to: number; limit: number }, CallRow>;
+  private readonly lostAfter: Statement<{ pbx: string; from: number; to: number; ended_at: number; id: string; limit: number }, CallRow>;
   private readonly pages = new Map<string, Statement<PageParams, CallRow>>();
 
   constructor(private readonly db: Db) {
@@ -47,6 +49,9 @@ export class Calls {
        WHERE pbx = @pbx AND result = 'abandoned' AND lost_decision IS NULL
        ORDER BY ended_at LIMIT @limit`);
     this.byId = db.prepare('SELECT * FROM calls WHERE id = ?');
+    const lost = "SELECT * FROM calls WHERE pbx = @pbx AND result = 'abandoned' AND ended_at >= @from AND ended_at < @to";
+    this.lostFirst = db.prepare(`${lost} ORDER BY ended_at, id LIMIT @limit`);
+    this.lostAfter = db.prepare(`${lost} AND (ended_at, id) > (@ended_at, @id) ORDER BY ended_at, id LIMIT @limit`);
     this.waitingAll = db.prepare("SELECT * FROM calls WHERE pbx = @pbx AND result = 'waiting' ORDER BY entered_at, id");
     this.waitingIn = db.prepare("SELECT * FROM calls WHERE pbx = @pbx AND result = 'waiting' AND queue = @queue ORDER BY entered_at, id");
   }
@@ -67,6 +72,11 @@ export class Calls {
 
   undecidedLostCalls(pbx: string, limit: number): CallRecord[] {
     return this.undecided.all({ pbx, limit }).map(toCall);
+  }
+
+  lostCallsBetween(pbx: string, from: number, to: number, after: { endedAt: number; id: string } | null, limit: number): CallRecord[] {
+    const rows = after === null ? this.lostFirst.all({ pbx, from, to, limit }) : this.lostAfter.all({ pbx, from, to, ended_at: after.endedAt, id: after.id, limit });
+    return rows.map(toCall);
   }
 
   waitingCalls(pbx: string, queue?: string): CallRecord[] {

@@ -3,6 +3,7 @@ import type { ListFilter, Page, StatusMechanismCount } from '../domain/store';
 import type { Callback, Status } from '../domain/types';
 import { PENDING } from './commits';
 import type { Db } from './database';
+import { AROUND_SQL } from './around';
 import { type CallbackRow, toCallback } from './rows';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -29,6 +30,7 @@ export class Listing {
   private readonly heldWithout: Statement<{ pbx: string }, CallbackRow>;
   private readonly createdForNumber: Statement<{ number: string; pbx: string; since: number }, { n: number }>;
   private readonly createdForQueue: Statement<{ queue: string; pbx: string; since: number }, { n: number }>;
+  private readonly around: Statement<{ pbx: string; from: number; to: number; day_before: number }, CallbackRow>;
 
   constructor(private readonly db: Db) {
     this.pendingCount = db.prepare(COUNT_PENDING_SQL);
@@ -50,11 +52,16 @@ export class Listing {
     // A range of callbacks_number_created / callbacks_queue_created: the daily caps ask before each creation.
     this.createdForNumber = db.prepare('SELECT count(*) AS n FROM callbacks WHERE number = @number AND created_at >= @since AND pbx = @pbx');
     this.createdForQueue = db.prepare('SELECT count(*) AS n FROM callbacks WHERE queue = @queue AND created_at >= @since AND pbx = @pbx');
+    this.around = db.prepare(AROUND_SQL.replace(/\$1/g, '@pbx').replace(/\$2/g, '@from').replace(/\$3/g, '@to').replace(/\$4/g, '@day_before'));
   }
 
   countCreatedSince(scope: { number: string } | { queue: string }, pbx: string, since: number): number {
     const row = 'number' in scope ? this.createdForNumber.get({ number: scope.number, pbx, since }) : this.createdForQueue.get({ queue: scope.queue, pbx, since });
     return row?.n ?? 0;
+  }
+
+  callbacksAround(pbx: string, from: number, to: number, dayBefore: number): Callback[] {
+    return this.around.all({ pbx, from, to, day_before: dayBefore }).map(toCallback);
   }
 
   countPending(queue: string, pbx?: string): number {

@@ -25,6 +25,7 @@ import type {
   StoreWriteListener,
 } from '../domain/store';
 import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../domain/types';
+import { DAY_MS } from '../domain/lost-shift';
 import { Calls } from './calls';
 import { announcesWork } from './change';
 import { Claims } from './claims';
@@ -240,6 +241,14 @@ export class SqliteStore implements CallbackStore {
 
   async countCreatedSince(scope: { number: string } | { queue: string }, pbx: string, since: number): Promise<number> {
     return this.listing.countCreatedSince(scope, pbx, since);
+  }
+
+  async lostCallsBetween(pbx: string, from: number, to: number, after: { endedAt: number; id: string } | null, limit: number): Promise<CallRecord[]> {
+    return this.calls.lostCallsBetween(pbx, from, to, after, limit);
+  }
+
+  async callbacksAround(pbx: string, from: number, to: number): Promise<Callback[]> {
+    return this.listing.callbacksAround(pbx, from, to, from - DAY_MS);
   }
 
   async undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]> {

@@ -53,6 +53,23 @@ export async function decideLostCall(db: Queryable, id: string, text: string, re
   return result.rowCount === 1;
 }
 
+const LOST_SQL = "SELECT * FROM calls WHERE pbx = $1 AND result = 'abandoned' AND ended_at >= $2 AND ended_at < $3";
+
+export async function lostCallsBetween(
+  db: Queryable,
+  pbx: string,
+  from: number,
+  to: number,
+  after: { endedAt: number; id: string } | null,
+  limit: number,
+): Promise<CallRecord[]> {
+  const result =
+    after === null
+      ? await db.query<CallRow>(`${LOST_SQL} ORDER BY ended_at, id LIMIT $4`, [pbx, from, to, limit])
+      : await db.query<CallRow>(`${LOST_SQL} AND (ended_at, id) > ($4, $5) ORDER BY ended_at, id LIMIT $6`, [pbx, from, to, after.endedAt, after.id, limit]);
+  return result.rows.map(toCall);
+}
+
 export async function undecidedLostCalls(db: Queryable, pbx: string, limit: number): Promise<CallRecord[]> {
   const result = await db.query<CallRow>(
     "SELECT * FROM calls WHERE pbx = $1 AND result = 'abandoned' AND lost_decision IS NULL ORDER BY ended_at, id LIMIT $2",

@@ -1,6 +1,7 @@
 import type { ListFilter, Page } from '../../domain/store';
 import type { Callback } from '../../domain/types';
 import type { Queryable } from './connection';
+import { AROUND_SQL } from '../around';
 import { type CallbackRow, toCallback } from './rows';
 import { decodeCursor, encodeCursor } from '../cursor';
 
@@ -32,6 +33,11 @@ export async function listCallbacks(db: Queryable, filter: ListFilter): Promise<
 }
 
 /** A range of callbacks_number_created / callbacks_queue_created: the daily caps ask before each creation. */
+export async function callbacksAround(db: Queryable, pbx: string, from: number, to: number, dayBefore: number): Promise<Callback[]> {
+  const result = await db.query<CallbackRow>(AROUND_SQL, [pbx, from, to, dayBefore]);
+  return result.rows.map(toCallback);
+}
+
 export async function countCreatedSince(db: Queryable, scope: { number: string } | { queue: string }, pbx: string, since: number): Promise<number> {
   const [column, value] = 'number' in scope ? ['number', scope.number] : ['queue', scope.queue];
   const result = await db.query<{ n: number }>(`SELECT count(*) AS n FROM callbacks WHERE ${column} = $1 AND created_at >= $2 AND pbx = $3`, [value, since, pbx]);

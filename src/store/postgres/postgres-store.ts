@@ -25,6 +25,7 @@ import type {
   StoreWriteListener,
 } from '../../domain/store';
 import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../../domain/types';
+import { DAY_MS } from '../../domain/lost-shift';
 import * as attempts from './attempts';
 import * as callbacks from './callbacks';
 import * as calls from './calls';
@@ -33,7 +34,7 @@ import { Commits } from './commits';
 import * as copy from './copy';
 import { createPool, inPipelinedTransaction, inTransaction, maskUrl, notifyWork } from './connection';
 import * as events from './events';
-import { countCreatedSince, listCallbacks } from './listing';
+import { callbacksAround, countCreatedSince, listCallbacks } from './listing';
 import { migrate } from './migrate';
 import { findRequestKey, forgetRequestKeys } from './request-keys';
 import * as seats from './seats';
@@ -224,6 +225,14 @@ export class PostgresStore implements CallbackStore {
 
   countCreatedSince(scope: { number: string } | { queue: string }, pbx: string, since: number): Promise<number> {
     return countCreatedSince(this.pool, scope, pbx, since);
+  }
+
+  lostCallsBetween(pbx: string, from: number, to: number, after: { endedAt: number; id: string } | null, limit: number): Promise<CallRecord[]> {
+    return calls.lostCallsBetween(this.pool, pbx, from, to, after, limit);
+  }
+
+  callbacksAround(pbx: string, from: number, to: number): Promise<Callback[]> {
+    return callbacksAround(this.pool, pbx, from, to, from - DAY_MS);
   }
 
   undecidedLostCalls(pbx: string, limit: number): Promise<CallRecord[]> {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../../../src/domain/errors';
+import type { CallRecord } from '../../../src/domain/types';
 import { forEachBackend } from '../helpers/conformance';
 import { T0, claim, create, dial, mergeKeeping, newAttempt, newCallback, waitingCall } from '../helpers/fixtures';
 
@@ -253,6 +254,41 @@ forEachBackend('callbacks, commits and merges', (t) => {
     assert.equal(await t.store.countCreatedSince({ queue: 'sales' }, 'default', T0 + 11), 1);
     assert.equal(await t.store.countCreatedSince({ number: '+420601111222' }, 'pbx-b', T0), 1);
     assert.equal(await t.store.countCreatedSince({ queue: 'nobody' }, 'default', 0), 0);
+  });
+
+  it('finds, for a replay, the lost calls of a period in order and the callbacks that weighed on them', async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const from = T0 + DAY;
+    const to = T0 + 2 * DAY;
+    const lost = (id: string, endedAt: number, fields: Partial<CallRecord> = {}) => t.store.upsertCall(waitingCall({ id, result: 'abandoned', enteredAt: endedAt - 30_000, endedAt, ...fields }));
+    await lost('before', from - 1);
+    await lost('b', from + 500);
+    await lost('a', from + 500);
+    await lost('c', from + 900);
+    await lost('other-pbx', from + 600, { pbx: 'pbx-b' });
+    await lost('at-end', to);
+    await t.store.upsertCall(waitingCall({ id: 'served', result: 'served', enteredAt: from, endedAt: from + 700 }));
+    const first = await t.store.lostCallsBetween('default', from, to, null, 2);
+    assert.deepEqual(first.map((c) => c.id), ['a', 'b'], 'by end, then id');
+    const rest = await t.store.lostCallsBetween('default', from, to, { endedAt: from + 500, id: 'b' }, 2);
+    assert.deepEqual(rest.map((c) => c.id), ['c']);
+
+    const old = await create(t.store, { number: '+420601000001', createdAt: T0 - DAY });
+    await create(t.store, { number: '+420601000002', createdAt: T0 - DAY });
+    await t.store.commit({ callbackId: (await t.store.pendingFor('+420601000002', 'support'))!.id, at: T0, from: 'Scheduled', event: 'cancel' });
+    const dayBefore = await create(t.store, { number: '+420601000003', createdAt: from - DAY + 1 });
+    await t.store.commit({ callbackId: dayBefore.id, at: from - DAY + 2, from: 'Scheduled', event: 'cancel' });
+    const endedInside = await create(t.store, { number: '+420601000004', createdAt: T0 - DAY + 5 });
+    await t.store.commit({ callbackId: endedInside.id, at: from + 10, from: 'Scheduled', event: 'cancel' });
+    const inside = await create(t.store, { number: '+420601000005', createdAt: from + 100 });
+    await create(t.store, { number: '+420601000006', createdAt: to });
+    await create(t.store, { number: '+420601000007', createdAt: from + 100, pbx: 'pbx-b' });
+    const around = await t.store.callbacksAround('default', from, to);
+    assert.deepEqual(
+      around.map((c) => c.id),
+      [old.id, endedInside.id, dayBefore.id, inside.id],
+      'still pending, ended inside the period, made in the day before it, made in it; not one over and done before, not one made after, not another PBX\'s',
+    );
   });
 
   it('keeps the pending count right through every kind of change, and counts by status', async () => {
