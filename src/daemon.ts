@@ -13,6 +13,8 @@ import { Feed } from './engine/feed';
 import { QueueCalls } from './engine/queue-calls';
 import { reconcile } from './engine/reconcile';
 import { CallbackNode } from './ivr/callback-node';
+import { CalledAgainNode } from './ivr/called-again';
+import { PendingOffers } from './engine/called-again';
 import type { PbxGateway, PbxListener } from './pbx/gateway';
 import { Scheduler } from './scheduler/scheduler';
 import { realTimers, type Timers } from './scheduler/timers';
@@ -85,6 +87,8 @@ export class Daemon {
   readonly scheduler: Scheduler;
   readonly queueCalls: QueueCalls;
   readonly ivr: CallbackNode;
+  /** A caller who calls again while a callback is pending for them hears it offered. */
+  readonly calledAgain: CalledAgainNode;
   /** What the engine commits, told as it happens (the API's live feed, the page, metrics). */
   readonly feed: Feed;
   /** What operators' front ends do and see (the HTTP API, the page). */
@@ -149,6 +153,7 @@ export class Daemon {
     this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger, this.feed);
     this.service = new CallbackService({ store, callbacks: this.callbacks, config, clock: this.clock });
     this.ivr = new CallbackNode(this.callbacks, this.dialer, this.queueCalls, config, logger);
+    this.calledAgain = new CalledAgainNode(new PendingOffers(store, this.callbacks, this.queueCalls, config, this.clock, logger), config.ivr, logger);
   }
 
   async start(): Promise<void> {
@@ -355,6 +360,8 @@ export class Daemon {
       queueCallEntered: (e) => call('queue call entered', e.callId, () => this.queueCalls.entered(e)),
       queueCallServed: (e) => call('queue call served', e.callId, () => this.queueCalls.served(e)),
       queueCallGone: (e) => call('queue call gone', e.callId, () => this.queueCalls.gone(e)),
+      // In the call's lane: the choice is recorded before the report of the call's end.
+      callerCalledAgain: (session, e) => this.calls.run(e.callId, () => this.calledAgain.run(session, e)),
       ivrCallback: (session, req) => this.ivr.run(session, req),
       placeholderAnswered: (ref) => this.dialer.placeholderAnswered(ref),
       customerConfirmed: (ref) => logger.info('customer confirmed; queued at the head', { callbackId: ref.callbackId }),

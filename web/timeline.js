@@ -8,6 +8,9 @@ const AUTOMATIC = new Set([undefined, 'pbx', 'ivr', 'daemon']);
 
 const STATUS_TONE = { Completed: 'good', Failed: 'bad', Cancelled: 'grey', Neglected: 'violet', Expired: 'brown', Dialing: 'amber', Scheduled: 'blue' };
 
+/** What a caller who called again chose when they heard their pending callback offered. */
+const CALLED_AGAIN = { keep: 'kept the callback (1)', cancel: 'cancelled the callback (2)', stay: 'stayed in the queue (3)', timeout: 'pressed nothing: stayed in the queue', hangup: 'hung up during the offer' };
+
 /** What one event says: {title, detail, tone}. `attempts` (by id) adds the outbound call ids. */
 export function describe(event, attempts = new Map()) {
   const d = event.data ?? {};
@@ -42,6 +45,8 @@ export function describe(event, attempts = new Map()) {
       return { title: 'Number changed', detail: `${d.from} → ${d.to}`, tone: 'grey' };
     case 'NumberConfirmed':
       return { title: 'Number confirmed', detail: d.number ?? '', tone: 'grey' };
+    case 'CallerCalledAgain':
+      return { title: 'Caller called again', detail: `${CALLED_AGAIN[d.choice] ?? d.choice}${d.cancelled === false ? ' (too late: already being dialled or settled)' : ''} · call ${d.callId ?? event.callId ?? '?'}`, tone: d.choice === 'cancel' ? 'grey' : 'blue' };
     case 'Note':
       if (d.cancelledBy) return { title: `Cancelled by ${d.cancelledBy}`, detail: d.reason ?? '', tone: 'grey' };
       if (d.withdrawn) return { title: 'Attempt withdrawn', detail: String(d.withdrawn), tone: 'grey' };

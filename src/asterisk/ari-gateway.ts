@@ -106,7 +106,16 @@ export class AriGateway implements PbxGateway {
       confirmDigitMs: this.timing.confirmDigitMs,
       forget: (attemptId) => this.attempts.delete(attemptId),
     };
-    const observer = new QueueObserver({ rest, routes, listener, log, clock: this.opts.clock, app: this.opts.ari.app, formVariables: this.opts.formVariables });
+    const observer = new QueueObserver({
+      rest,
+      routes,
+      listener,
+      log,
+      clock: this.opts.clock,
+      app: this.opts.ari.app,
+      formVariables: this.opts.formVariables,
+      maxPromptMs: this.timing.maxPromptMs,
+    });
     this.wiring = { listener, observer, attemptDeps, session };
     this.connection.start();
   }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CallerGoneError, type CallerSession } from '../pbx/gateway';
+import { CallerGoneError, type CallerSession, type SpokenTime } from '../pbx/gateway';
 import { AriRequestError, type AriRest } from './ari-rest';
 import type { EventRoutes } from './event-routes';
 import type { ChannelEvent, Dial } from './events';
 import { describeError, type AdapterLogger } from './logging';
+import { timeSounds } from './say-time';
 
 export interface SessionDeps {
   rest: AriRest;
@@ -76,6 +77,14 @@ export class AriCallerSession implements CallerSession {
     const media = digitSounds(digits);
     if (media.length === 0 || this.buffered.length > 0) return;
     await this.playMedia(media.join(','));
+    this.ensurePresent();
+  }
+
+  /** A day and time as one playback of core sounds, cut short by a key like the digits are. */
+  async sayTime(time: SpokenTime): Promise<void> {
+    this.ensurePresent();
+    if (this.buffered.length > 0) return;
+    await this.playMedia(timeSounds(time).join(','));
     this.ensurePresent();
   }
 

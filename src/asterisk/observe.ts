@@ -1,8 +1,9 @@
 import type { Clock } from '../domain/clock';
 import { crashPoint } from '../crash';
 import type { Form } from '../domain/types';
-import type { PbxListener, QueueCallGone } from '../pbx/gateway';
+import { CallerGoneError, type AfterCalledAgain, type PbxListener, type QueueCallEntered, type QueueCallGone } from '../pbx/gateway';
 import { AriRequestError, type AriRest } from './ari-rest';
+import { AriCallerSession } from './caller-session';
 import { parseInteger, readCallerNumber, readForm } from './channel-vars';
 import type { EventRoutes } from './event-routes';
 import type { AriChannel, ChannelEvent, ChannelUserevent, Dial } from './events';
@@ -16,6 +17,8 @@ export interface ObserveDeps {
   clock: Clock;
   app: string;
   formVariables: readonly string[];
+  /** Longest one prompt of the pending-callback offer may take (see SessionDeps). */
+  maxPromptMs: number;
 }
 
 /** The hangup handler's UserEvent in the shipped dialplan ([callbackd-queue-gone]). */
@@ -47,7 +50,8 @@ export type AdoptedCall = 'waiting' | 'gone' | 'served';
  * The call is recorded before it is continued, and a caller a dead process left in the hop is
  * continued by the next reconcile, so no caller stays parked. The hop subscribes the application
  * to the channel explicitly: that subscription outlives StasisEnd and keeps the queue's
- * variables, the agent's Dial and the hangup handler's UserEvent coming.
+ * variables, the agent's Dial and the hangup handler's UserEvent coming. A caller with a callback
+ * pending may first hear it offered (listener.callerCalledAgain), still parked in the hop.
  */
 export class QueueObserver {
   private readonly calls = new Map<string, WaitingCall>();
@@ -56,7 +60,8 @@ export class QueueObserver {
 
   constructor(private readonly deps: ObserveDeps) {}
 
-  async onStasisStart(channel: AriChannel, args: readonly string[]): Promise<void> {
+  /** `resumed`: a caller a dead process left in the hop, who has waited enough; no offer, straight on. */
+  async onStasisStart(channel: AriChannel, args: readonly string[], resumed = false): Promise<void> {
     const { rest, listener, clock } = this.deps;
     const callId = channel.id;
     if (this.inHop.has(callId)) return;
@@ -68,9 +73,11 @@ export class QueueObserver {
       call.log = this.deps.log.child({ callId, queue: call.queue });
       // Recorded before the caller moves on: a daemon that dies from here on leaves a call its
       // successor knows; one that died before this finds the caller still parked here (reconcile).
-      await listener.queueCallEntered({ callId, number: call.number, queue: call.queue, at, form });
+      const entered: QueueCallEntered = { callId, number: call.number, queue: call.queue, at, form };
+      await listener.queueCallEntered(entered);
       call.log.info('queue call entered', { number: call.number });
       crashPoint('call-recorded');
+      if (!resumed && (await this.calledAgain(call, entered)) === 'hangup') return;
       await this.continueIntoQueue(call);
     } finally {
       this.inHop.delete(callId);
@@ -92,6 +99,28 @@ export class QueueObserver {
     } catch (err) {
       call.log.warn('could not read the queue call; letting it through', { error: describeError(err) });
       return {};
+    }
+  }
+
+  /**
+   * The engine's offer of a pending callback, if it has one, on a session of the parked channel.
+   * Whatever goes wrong, the caller goes on into the queue; a caller who hung up meanwhile is over.
+   */
+  private async calledAgain(call: WaitingCall, entered: QueueCallEntered): Promise<AfterCalledAgain> {
+    const { listener, rest, routes, maxPromptMs } = this.deps;
+    if (!listener.callerCalledAgain) return 'queue';
+    const session = new AriCallerSession(call.callId, call.callId, { rest, routes, log: call.log, maxPromptMs });
+    try {
+      const next = await listener.callerCalledAgain(session, entered);
+      if (session.isGone()) return 'hangup';
+      if (next === 'hangup') await rest.hangup(call.callId).catch((err: unknown) => call.log.warn('could not hang up the caller', { error: describeError(err) }));
+      return next;
+    } catch (err) {
+      if (err instanceof CallerGoneError || session.isGone()) return 'hangup';
+      call.log.warn('the offer of a pending callback failed; letting the caller through', { error: describeError(err) });
+      return 'queue';
+    } finally {
+      session.close();
     }
   }
 

@@ -66,7 +66,7 @@ function resumeCallers(deps: ReconcileDeps, channels: readonly AriChannel[]): vo
     const where = inApp(deps, channel);
     if (where?.role === 'observe' && deps.observer.isStray(channel)) {
       deps.log.warn('queue call left in the observe hop by a previous process: continuing it into its queue', { callId: channel.id });
-      deps.observer.onStasisStart(channel, ['observe', ...where.rest]).catch((err: unknown) => deps.log.error('observe hop failed', { callId: channel.id, error: describeError(err) }));
+      deps.observer.onStasisStart(channel, ['observe', ...where.rest], true).catch((err: unknown) => deps.log.error('observe hop failed', { callId: channel.id, error: describeError(err) }));
     } else if (where?.role === 'callback') {
       deps.resumeCallbackNode(channel, ['callback', ...where.rest]);
     }

@@ -1,4 +1,4 @@
-import type { Config, IvrPrompts, TransitionRule } from './types';
+import type { Config, IvrPrompts, TransitionRule, TriggerConfig, WebhookConfig } from './types';
 
 /**
  * Every prompt is a sound from Asterisk's core English set (asterisk-core-sounds-en), so a stock
@@ -16,6 +16,10 @@ export const DEFAULT_PROMPTS: IvrPrompts = {
   agentCalling: ['calling'],
   agentCustomerUnavailable: ['number-not-answering'],
   customerPressOne: ['hello', 'followme/options'],
+  calledAgainBooked: ['hello', 'calling'],
+  calledAgainOptions: ['vm-press', 'digits/1', 'activated', 'vm-press', 'digits/2', 'cancelled', 'vm-press', 'digits/3', 'one-moment-please'],
+  calledAgainKept: ['auth-thankyou'],
+  calledAgainCancelled: ['cancelled'],
 };
 
 /**
@@ -83,6 +87,35 @@ export const DEFAULT_TRANSITION: TransitionRule = {
   maxPending: 0,
   maxPerQueuePerDay: 0,
   maxConcurrent: 5,
+  // Opt-in: an installation that upgrades keeps sending returning callers straight to the queue.
+  offerPendingOnReturn: false,
+};
+
+/**
+ * What a webhook gets for every key it leaves out: six attempts over about twenty minutes
+ * (10 s, 30 s, 1.5 min, 4.5 min, 13.5 min apart), each given 5 s to answer.
+ */
+export const DEFAULT_WEBHOOK: WebhookConfig = {
+  name: '',
+  url: '',
+  secret: '',
+  secretEnv: '',
+  timeoutMs: 5000,
+  maxAttempts: 6,
+  retry: { firstDelaySeconds: 10, factor: 3, maxDelaySeconds: 3600 },
+};
+
+/** What a trigger gets for every key it leaves out: no filter, cron read in UTC. */
+export const DEFAULT_TRIGGER: TriggerConfig = {
+  name: '',
+  on: 'status',
+  statuses: [],
+  queues: [],
+  mechanisms: [],
+  cron: '',
+  timezone: 'UTC',
+  webhook: '',
+  script: '',
 };
 
 /**
@@ -119,8 +152,11 @@ export const DEFAULTS: Config = {
     firstDigitSeconds: 6,
     interDigitSeconds: 4,
     maxDigits: 15,
+    calledAgainSeconds: 8,
     prompts: DEFAULT_PROMPTS,
   },
   transitions: [DEFAULT_TRANSITION],
+  webhooks: [],
+  triggers: [],
   testing: { crashAt: '' },
 };

@@ -7,7 +7,7 @@ import { CONFIG_FILE_VARIABLE, applyEnv, envOrigin } from './env';
 import { SCHEMA } from './schema';
 import type { Config } from './types';
 import type { Problem } from './validate';
-import { build, crossCheck, isPlainObject } from './validate';
+import { build, crossCheck, isPlainObject, resolveWebhookSecrets } from './validate';
 
 export { describeKeys, envName } from './schema';
 export type { KeyInfo } from './schema';
@@ -82,6 +82,7 @@ export function parseConfig(doc: unknown, env: Record<string, string | undefined
   if (Array.isArray(raw.transitions) && raw.transitions.length === 0) delete raw.transitions;
   const config = build(SCHEMA, raw, DEFAULTS, '', problems) as Config;
   if (problems.length === 0) problems.push(...crossCheck(config));
+  if (problems.length === 0) problems.push(...resolveWebhookSecrets(config, env));
   if (problems.length > 0) throw toError(problems, origins);
   return deepFreeze(structuredClone(config));
 }

@@ -3,8 +3,8 @@ import { DateTime, IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { crashSpecProblem } from '../crash';
 import { NUMBER_PLACEHOLDERS } from '../domain/number';
-import { MECHANISMS, OUTCOMES } from '../domain/types';
-import { DEFAULT_TRANSITION } from './defaults';
+import { MECHANISMS, OUTCOMES, STATUSES } from '../domain/types';
+import { DEFAULT_TRANSITION, DEFAULT_TRIGGER, DEFAULT_WEBHOOK } from './defaults';
 
 /** Returns what is wrong with a value, or null when it is fine. */
 export type Check = (value: string) => string | null;
@@ -17,6 +17,7 @@ export type SchemaNode =
   | { kind: 'string'; nonEmpty?: boolean; check?: Check }
   | { kind: 'int'; min: number; max?: number }
   | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'bool' }
   /** `itemDefault` fills the keys an object item leaves out. */
   | { kind: 'list'; item: SchemaNode; itemDefault?: unknown }
   | { kind: 'object'; fields: Readonly<Record<string, SchemaNode>>; required?: readonly string[] }
@@ -187,8 +188,61 @@ const TRANSITION = object(
     maxPending: int(0),
     maxPerQueuePerDay: int(0),
     maxConcurrent: int(1),
+    offerPendingOnReturn: { kind: 'bool' },
   },
   ['name'],
+);
+
+/** A webhook's name is a path segment of the API (/api/v1/webhooks/NAME/test); `deliveries` is that API's own. */
+const webhookName: Check = (v) =>
+  v === 'deliveries' ? '"deliveries" is reserved (GET /api/v1/webhooks/deliveries); choose another name' : /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v) ? null : `"${v}" is not a webhook name (letters, digits, . _ -; at most 63)`;
+
+const webhookUrl: Check = (v) => {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return 'not a URL (expected something like https://crm.example.com/callbackd)';
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? null : 'must be an http:// or https:// URL';
+};
+
+const triggerName: Check = (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v) ? null : `"${v}" is not a trigger name (letters, digits, . _ -; at most 63)`);
+const optionalCron: Check = (v) => (v === '' ? null : cron(v));
+
+const TRIGGER = object(
+  {
+    name: str({ nonEmpty: true, check: triggerName }),
+    on: { kind: 'enum', values: ['status', 'interval'] },
+    statuses: list({ kind: 'enum', values: STATUSES }),
+    queues: list(str({ nonEmpty: true })),
+    mechanisms: list({ kind: 'enum', values: MECHANISMS }),
+    cron: str({ check: optionalCron }),
+    timezone: str({ nonEmpty: true, check: timezone }),
+    webhook: str(),
+    script: str(),
+  },
+  ['name', 'on'],
+);
+
+/** Not CALLBACKD_*: those name configuration keys, and one that names none is refused at start. */
+const envVariable: Check = (v) => {
+  if (v === '') return null;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) return `"${v}" is not an environment variable name`;
+  return v.toUpperCase().startsWith('CALLBACKD_') ? `"${v}" starts with CALLBACKD_, which names configuration keys: use another name (for example CRM_WEBHOOK_SECRET)` : null;
+};
+
+const WEBHOOK = object(
+  {
+    name: str({ nonEmpty: true, check: webhookName }),
+    url: str({ nonEmpty: true, check: webhookUrl }),
+    secret: str(),
+    secretEnv: str({ check: envVariable }),
+    timeoutMs: int(1, 120_000),
+    maxAttempts: int(1, 100),
+    retry: object({ firstDelaySeconds: int(0, 86_400), factor: int(1, 100), maxDelaySeconds: int(0, 7 * 86_400) }),
+  },
+  ['name', 'url'],
 );
 
 export const SCHEMA: SchemaNode = object({
@@ -234,6 +288,7 @@ export const SCHEMA: SchemaNode = object({
     interDigitSeconds: int(1, 60),
     // E.164 allows 15 digits; a few more leave room for an international prefix such as 00.
     maxDigits: int(1, 20),
+    calledAgainSeconds: int(1, 60),
     prompts: object({
       yourNumber: prompt,
       confirmOrChange: prompt,
@@ -245,9 +300,15 @@ export const SCHEMA: SchemaNode = object({
       agentCalling: prompt,
       agentCustomerUnavailable: prompt,
       customerPressOne: prompt,
+      calledAgainBooked: prompt,
+      calledAgainOptions: prompt,
+      calledAgainKept: prompt,
+      calledAgainCancelled: prompt,
     }),
   }),
   transitions: { kind: 'list', item: TRANSITION, itemDefault: DEFAULT_TRANSITION },
+  webhooks: { kind: 'list', item: WEBHOOK, itemDefault: DEFAULT_WEBHOOK },
+  triggers: { kind: 'list', item: TRIGGER, itemDefault: DEFAULT_TRIGGER },
   testing: object({ crashAt: str({ check: crashSpecProblem }) }),
 });
 

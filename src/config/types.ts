@@ -1,4 +1,4 @@
-import type { DialMode, Mechanism, Outcome } from '../domain/types';
+import type { DialMode, Mechanism, Outcome, Status } from '../domain/types';
 
 /**
  * The validated, frozen configuration. Parsed once at start (config/load.ts) and passed down;
@@ -26,6 +26,10 @@ export interface Config {
   ivr: IvrConfig;
   /** The rules mapping calls of a source queue to callbacks in a target queue (PRODUCT section 3). */
   transitions: readonly TransitionRule[];
+  /** Named receivers of events over HTTP (docs/webhooks.md); empty: none. */
+  webhooks: readonly WebhookConfig[];
+  /** Actions on status changes and on a schedule (src/triggers); empty: none. */
+  triggers: readonly TriggerConfig[];
   /** For crash tests only: the daemon kills itself at a named crash point (src/crash.ts). */
   testing: { crashAt: string };
 }
@@ -85,6 +89,8 @@ export interface IvrConfig {
   interDigitSeconds: number;
   /** Most digits accepted for a number keyed by the caller. */
   maxDigits: number;
+  /** A caller who calls again while a callback is pending: seconds to press 1, 2 or 3 after the offer (it is played twice). */
+  calledAgainSeconds: number;
   /** Prompt names per step; the values are what the PBX plays (Asterisk: sound names without "sound:"). */
   prompts: IvrPrompts;
 }
@@ -109,6 +115,14 @@ export interface IvrPrompts {
   agentCustomerUnavailable: readonly string[];
   /** Customer-first: press 1 to be connected to an agent. */
   customerPressOne: readonly string[];
+  /** A caller who calls again while a callback is pending: before the time it is due ("a callback is booked for"). */
+  calledAgainBooked: readonly string[];
+  /** After the time: 1 keeps the callback, 2 cancels it, 3 stays in the queue. */
+  calledAgainOptions: readonly string[];
+  /** Key 1: the callback stands (then goodbye). */
+  calledAgainKept: readonly string[];
+  /** Key 2: the callback is cancelled (then goodbye). */
+  calledAgainCancelled: readonly string[];
 }
 
 export interface CallingWindow {
@@ -191,4 +205,57 @@ export interface TransitionRule {
   maxPerQueuePerDay: number;
   /** Attempts under way at once for the target queue. */
   maxConcurrent: number;
+  /**
+   * A caller who calls the queue again while a callback made under this transition is pending
+   * hears when it is due and may keep it, cancel it or stay in the queue (src/ivr/called-again.ts).
+   */
+  offerPendingOnReturn: boolean;
+}
+
+/**
+ * A trigger: on a callback entering one of `statuses` (status), or on the `cron` schedule
+ * (interval), POST to the webhook named or run the script. Exactly one of the two.
+ */
+export interface TriggerConfig {
+  /** Letters, digits, . _ -: how its runs, its deliveries and its metrics are named. */
+  name: string;
+  on: 'status' | 'interval';
+  /** status: the statuses whose entering fires it (at least one). */
+  statuses: readonly Status[];
+  /** status: only callbacks of these queues; empty: any. */
+  queues: readonly string[];
+  /** status: only callbacks made by these mechanisms; empty: any. */
+  mechanisms: readonly Mechanism[];
+  /** interval: node-cron expression (5 fields, or 6 with seconds first). */
+  cron: string;
+  /** interval: the time zone the cron expression is read in. */
+  timezone: string;
+  /** The webhook (webhooks[].name) to POST to; empty: none. */
+  webhook: string;
+  /** The script to run (a path relative to the configuration file); empty: none. */
+  script: string;
+}
+
+/** A receiver of events: each is POSTed as JSON, signed when a secret is set, retried until delivered or dead. */
+export interface WebhookConfig {
+  /** How triggers, the API and the deliveries name it (letters, digits, . _ -). */
+  name: string;
+  /** http:// or https://. */
+  url: string;
+  /** Signs every request (Callbackd-Signature); empty with no secretEnv: unsigned. */
+  secret: string;
+  /** The environment variable holding the secret instead; read once at start, into `secret`. */
+  secretEnv: string;
+  /** A request not answered within this time failed (and is retried). */
+  timeoutMs: number;
+  /** Attempts before a delivery is dead (kept for a replay). */
+  maxAttempts: number;
+  retry: WebhookRetry;
+}
+
+/** The wait before attempt n + 1: firstDelaySeconds × factor^(n − 1), at most maxDelaySeconds, less up to a fifth at random. */
+export interface WebhookRetry {
+  firstDelaySeconds: number;
+  factor: number;
+  maxDelaySeconds: number;
 }

@@ -1,4 +1,4 @@
-import type { Config, TransitionRule } from './types';
+import type { Config, TransitionRule, WebhookConfig } from './types';
 import type { SchemaNode } from './schema';
 import { WEEKDAYS } from './schema';
 
@@ -72,6 +72,8 @@ export function build(node: SchemaNode, raw: unknown, dflt: unknown, path: strin
       if (node.max !== undefined && raw > node.max) return fail(`must be at most ${node.max}, got ${raw}`);
       return raw;
     }
+    case 'bool':
+      return typeof raw === 'boolean' ? raw : fail(`expected true or false, got ${typeName(raw)}`);
     case 'enum': {
       if (typeof raw !== 'string' || !node.values.includes(raw)) {
         const got = typeof raw === 'string' ? `"${raw}"` : typeName(raw);
@@ -145,6 +147,58 @@ export function crossCheck(config: Config): Problem[] {
         problem: `transition "${t.name}" is never used: "${shadow.name}" comes first, takes every call of ${shadow.sourceQueue === '*' ? 'any queue' : `queue ${shadow.sourceQueue}`} for ${t.mechanisms.join(', ')} and has no schedule (move "${t.name}" before it, or give one a schedule)`,
       });
     }
+  });
+  problems.push(...webhookProblems(config.webhooks));
+  problems.push(...triggerProblems(config));
+  return problems;
+}
+
+/** Each trigger fires on one thing (status or schedule) and does one thing (a webhook or a script). */
+function triggerProblems(config: Config): Problem[] {
+  const problems: Problem[] = [];
+  const names = new Set<string>();
+  const webhooks = new Set(config.webhooks.map((w) => w.name));
+  config.triggers.forEach((t, i) => {
+    const key = `triggers[${i}]`;
+    if (names.has(t.name)) problems.push({ key: `${key}.name`, problem: `"${t.name}" is used by another trigger` });
+    names.add(t.name);
+    if (t.on === 'status' && t.statuses.length === 0) problems.push({ key: `${key}.statuses`, problem: 'a status trigger needs the statuses whose entering fires it (for example [Failed, Expired])' });
+    if (t.on === 'status' && t.cron !== '') problems.push({ key: `${key}.cron`, problem: 'only an interval trigger has a schedule (on: interval)' });
+    if (t.on === 'interval' && t.cron === '') problems.push({ key: `${key}.cron`, problem: "an interval trigger needs a cron expression (for example '0 8 * * 1-5')" });
+    if (t.on === 'interval' && (t.statuses.length > 0 || t.queues.length > 0 || t.mechanisms.length > 0)) {
+      problems.push({ key: `${key}.on`, problem: 'statuses, queues and mechanisms filter status triggers; an interval trigger has none' });
+    }
+    if ((t.webhook === '') === (t.script === '')) problems.push({ key: `${key}.webhook`, problem: 'a trigger does exactly one thing: name a webhook or a script' });
+    if (t.webhook !== '' && !webhooks.has(t.webhook)) problems.push({ key: `${key}.webhook`, problem: `names webhook "${t.webhook}", which is not among webhooks[].name` });
+  });
+  return problems;
+}
+
+function webhookProblems(webhooks: readonly WebhookConfig[]): Problem[] {
+  const problems: Problem[] = [];
+  const names = new Set<string>();
+  webhooks.forEach((w, i) => {
+    const key = `webhooks[${i}]`;
+    if (names.has(w.name)) problems.push({ key: `${key}.name`, problem: `"${w.name}" is used by another webhook` });
+    names.add(w.name);
+    if (w.secret !== '' && w.secretEnv !== '') problems.push({ key: `${key}.secretEnv`, problem: 'give secret or secretEnv, not both' });
+    if (w.retry.maxDelaySeconds < w.retry.firstDelaySeconds) problems.push({ key: `${key}.retry.maxDelaySeconds`, problem: `must not be below retry.firstDelaySeconds (${w.retry.firstDelaySeconds})` });
+  });
+  return problems;
+}
+
+/**
+ * Reads each webhook's secretEnv into its secret, once, as the configuration is parsed (nothing
+ * later reads the environment). A variable that is not set, or empty, refuses the start: the
+ * receiver would refuse every unsigned request anyway.
+ */
+export function resolveWebhookSecrets(config: Config, env: Record<string, string | undefined>): Problem[] {
+  const problems: Problem[] = [];
+  config.webhooks.forEach((w, i) => {
+    if (w.secretEnv === '') return;
+    const value = env[w.secretEnv];
+    if (value === undefined || value === '') problems.push({ key: `webhooks[${i}].secretEnv`, problem: `names ${w.secretEnv}, which is not set (or empty) in the environment` });
+    else (w as { secret: string }).secret = value;
   });
   return problems;
 }

@@ -96,6 +96,8 @@ export const EVENT_TYPES = [
   'Note',
   /** An abandoned call was judged: whether it became a LostShift callback, and why (data: reason, detail, transition). */
   'LostCallDecided',
+  /** The caller called again while the callback was pending and heard it offered (data: callId, choice keep|cancel|stay|timeout|hangup). */
+  'CallerCalledAgain',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -219,10 +219,11 @@ export class Callbacks {
     for (const fact of factsOf(committed)) this.feed.emit(fact);
   }
 
-  async cancel(id: string, by: string, reason: string): Promise<Callback> {
+  /** `also`: more history lines committed with the cancel (a returning caller's CallerCalledAgain). */
+  async cancel(id: string, by: string, reason: string, also: readonly NewEvent[] = []): Promise<Callback> {
     const callback = await this.get(id);
     if (callback.status === 'Dialing') throw new ConflictError(`callback ${id} is being dialled; it can be cancelled once the attempt ends`);
-    return this.apply(callback, 'cancel', { set: { dueAt: null, claimOwner: null, claimUntil: null }, events: [{ type: 'Note', callbackId: id, data: { cancelledBy: by, reason } }] });
+    return this.apply(callback, 'cancel', { set: { dueAt: null, claimOwner: null, claimUntil: null }, events: [{ type: 'Note', callbackId: id, data: { cancelledBy: by, reason } }, ...also] });
   }
 
   /**

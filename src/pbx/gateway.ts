@@ -133,8 +133,23 @@ export interface CallerSession {
    * terminator), or '' if nothing came within `firstDigitMs`; stops `interDigitMs` after the last digit.
    */
   readDigits(opts: { max: number; terminator?: string; firstDigitMs: number; interDigitMs: number }): Promise<string>;
+  /** Say a day and a time of day, in the PBX's language ("tomorrow at fourteen thirty"). */
+  sayTime(time: SpokenTime): Promise<void>;
   hangup(): Promise<void>;
 }
+
+/** A moment as a caller hears it: which day, seen from today in the time zone it was read in, and the wall-clock time. */
+export interface SpokenTime {
+  /** A weekday is 1 (Monday) to 7 (Sunday), as ISO counts them; a date is month 1..12 and day 1..31. */
+  day: { kind: 'today' } | { kind: 'tomorrow' } | { kind: 'weekday'; weekday: number } | { kind: 'date'; month: number; day: number };
+  /** 0..23 */
+  hour: number;
+  /** 0..59 */
+  minute: number;
+}
+
+/** What becomes of a queue call after the offer of its pending callback: it goes on into the queue, or it is over. */
+export type AfterCalledAgain = 'queue' | 'hangup';
 
 export interface ReconcileRequest {
   attempts: AttemptRef[];
@@ -155,6 +170,14 @@ export interface PbxListener {
   queueCallEntered(e: QueueCallEntered): Promise<void>;
   queueCallServed(e: QueueCallServed): Promise<void>;
   queueCallGone(e: QueueCallGone): Promise<void>;
+  /**
+   * A queue call just recorded (queueCallEntered resolved), before it goes on into the queue: when
+   * a callback is pending for the caller, the engine tells them over `session` and asks what to do.
+   * 'queue' lets the caller on (also when there was nothing to offer: the session is then left
+   * untouched); 'hangup' has the adapter hang up whoever is still there. A rejection counts as
+   * 'queue'. Absent: every caller goes straight on.
+   */
+  callerCalledAgain?(session: CallerSession, call: QueueCallEntered): Promise<AfterCalledAgain>;
   /** Runs the CallBack node dialog; the adapter hangs the caller up when it settles, if still there. */
   ivrCallback(session: CallerSession, req: IvrCallbackRequest): Promise<void>;
   /**

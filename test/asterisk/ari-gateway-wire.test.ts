@@ -20,6 +20,10 @@ const PROMPTS: IvrPrompts = {
   agentCalling: [],
   agentCustomerUnavailable: [],
   customerPressOne: [],
+  calledAgainBooked: [],
+  calledAgainOptions: [],
+  calledAgainKept: [],
+  calledAgainCancelled: [],
 };
 
 class MemoryLogger implements AdapterLogger {

@@ -22,6 +22,10 @@ const PROMPTS: IvrPrompts = {
   agentCalling: ['cb-agent-calling'],
   agentCustomerUnavailable: ['cb-customer-unavailable'],
   customerPressOne: ['cb-press-one'],
+  calledAgainBooked: ['cb-called-again-booked'],
+  calledAgainOptions: ['cb-called-again-options'],
+  calledAgainKept: ['cb-called-again-kept'],
+  calledAgainCancelled: ['cb-called-again-cancelled'],
 };
 
 /** Keeps every line (with its metadata) so tests can look for leaked secrets. */
