@@ -5,6 +5,7 @@ import type { CallbackStore } from '../domain/store';
 import type { Feed, FeedEvent, FeedKind } from '../engine/feed';
 import { errorAnswers } from './schemas';
 import { LOST_REASONS, MECHANISMS, OUTCOMES, STATUSES } from '../domain/types';
+import { countWebhookDeliveries, type WebhookAttempts } from '../webhooks/metrics';
 
 export interface MetricsDeps {
   feed: Feed;
@@ -13,6 +14,8 @@ export interface MetricsDeps {
   pbxConnected: () => boolean | null;
   /** The clock that stamps the feed's facts (the daemon's): lag is measured on it. Default: the system clock. */
   clock?: Clock;
+  /** The daemon's webhook deliverer: callbackd_webhook_deliveries_total counts its attempts (left out when not given). */
+  webhooks?: WebhookAttempts;
   /** Where to register; by default a registry of its own, so several daemons (and tests) in one process do not clash. */
   registry?: Registry;
 }
@@ -144,6 +147,7 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): void {
   const stops = [deps.feed.subscribe(heard)];
   const onWrite = deps.store.onWrite?.bind(deps.store);
   if (onWrite) stops.push(onWrite((write) => writes.observe({ operation: write.operation }, write.seconds)));
+  if (deps.webhooks) stops.push(countWebhookDeliveries(registry, deps.webhooks));
   for (const kind of FEED_KINDS) lag.zero({ kind });
   app.addHook('onClose', async () => {
     for (const stop of stops) stop();

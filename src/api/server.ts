@@ -18,6 +18,7 @@ import { registerMetrics, type MetricsDeps } from './metrics';
 import { registerOpenApi } from './openapi';
 import { registerPage } from './page';
 import { registerRuleRoutes } from './rule-routes';
+import { registerWebhookRoutes } from './webhook-routes';
 import { validatorCompiler } from './validation';
 
 export interface ApiDeps {
@@ -116,6 +117,7 @@ export async function buildApi(deps: ApiDeps): Promise<{ app: FastifyInstance; s
   registerCallbackRoutes(app, service);
   registerCallRoutes(app, service);
   registerRuleRoutes(app, service);
+  registerWebhookRoutes(app, service);
   registerEventRoutes(app, service, logger, { pollMs: config.store === 'postgres' ? 2_000 : 0, ...deps.stream });
   if (deps.health) registerHealth(app, deps.health);
   if (deps.metrics) registerMetrics(app, deps.metrics);

@@ -8,6 +8,24 @@ export interface LostCallDecision {
   event: NewEvent;
 }
 
+/** One run of an interval trigger: claimed for its slot, ended with an outcome (null while running, or when its runner died). */
+export interface TriggerRun {
+  name: string;
+  slotAt: number;
+  owner: string;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: TriggerRunEnd['outcome'] | null;
+  detail: string | null;
+}
+
+export type TriggerClaim = 'claimed' | 'taken' | 'running';
+
+export interface TriggerRunEnd {
+  outcome: 'done' | 'failed';
+  detail?: string | null;
+}
+
 /** A history line to write; id and time are filled in by the store (time from the change's `at`). */
 export interface NewEvent {
   type: EventType;
@@ -272,6 +290,22 @@ export interface CallbackStore {
    * (the daily caps look back 24 hours). Oldest first.
    */
   callbacksAround(pbx: string, from: number, to: number): Promise<Callback[]>;
+
+  /** The last history event a reader named `name` (status triggers) has acted on; null: it never read. */
+  triggerCursor(name: string): Promise<number | null>;
+  /** Move that reader's cursor to `eventId`; a cursor never moves back. */
+  setTriggerCursor(name: string, eventId: number): Promise<void>;
+  /**
+   * Claim the run of interval trigger `name` for the instant its schedule named (`slotAt`), for
+   * exactly one claimer whatever the number of daemons: 'taken' when the slot was claimed before
+   * (a claimed slot is never run again, even when its runner died), 'running' while a run of the
+   * trigger that started after `staleBefore` has not ended (runs never overlap; a run older than
+   * that is taken for dead).
+   */
+  claimTriggerRun(name: string, slotAt: number, owner: string, at: number, staleBefore: number): Promise<TriggerClaim>;
+  finishTriggerRun(name: string, slotAt: number, end: TriggerRunEnd, at: number): Promise<void>;
+  /** Newest first; every trigger's when `name` is null. */
+  triggerRuns(name: string | null, limit: number): Promise<TriggerRun[]>;
   callbacksOfCall(callId: string): Promise<Callback[]>;
   eventsOfCall(callId: string): Promise<CallEvent[]>;
   appendEvents(at: number, events: NewEvent[]): Promise<void>;
@@ -303,6 +337,40 @@ export interface CallbackStore {
   importRows<K extends ExportKind>(kind: K, rows: readonly Exported[K][]): Promise<number>;
 
   /**
+   * Keep a webhook delivery, pending from its dueAt: written before it is first attempted, so a
+   * restart loses none. A delivery already kept under the same id is left as it is and returned
+   * (one event enqueued twice is sent once).
+   */
+  addDelivery(delivery: NewDelivery): Promise<WebhookDelivery>;
+  /**
+   * Claim up to `limit` pending deliveries due by `now` (unclaimed, or whose lease ran out), earliest
+   * first, for `owner` until now + leaseMs. Two claimers at once never get the same one.
+   */
+  claimDueDeliveries(claim: DeliveryClaim): Promise<WebhookDelivery[]>;
+  /** When the next pending delivery can be claimed (its dueAt, or the end of the lease on it), or null. */
+  nextDeliveryAt(): Promise<number | null>;
+  /**
+   * Record one attempt of a delivery `owner` holds and what follows it (pending again from dueAt,
+   * delivered, or dead), and let go of its claim, in one transaction. False, and nothing written,
+   * when `owner` no longer holds it (its lease ran out and another took it).
+   */
+  recordDeliveryAttempt(owner: string, attempt: NewDeliveryAttempt, next: DeliveryNext): Promise<boolean>;
+  getDelivery(id: string): Promise<WebhookDelivery | null>;
+  /** Every attempt of a delivery, all its rounds, oldest first. */
+  deliveryAttempts(id: string): Promise<DeliveryAttempt[]>;
+  /** Newest first, a page at a time (the same cursor style as ListFilter's). */
+  listDeliveries(filter: DeliveryFilter): Promise<Page<WebhookDelivery>>;
+  /**
+   * A delivered or dead delivery pending again from `at`, its attempts counted from zero in a new
+   * round (the earlier rounds' attempts are kept). Null when there is no such delivery or it is pending.
+   */
+  replayDelivery(id: string, at: number): Promise<WebhookDelivery | null>;
+  /** Let go of the deliveries `owner` holds: as a daemon starts, they can only be its previous incarnation's. Returns how many. */
+  releaseDeliveryClaims(owner: string): Promise<number>;
+  /** Forget delivered deliveries (and their attempts) created before `before`; dead ones stay until replayed. Returns how many. */
+  forgetDeliveries(before: number): Promise<number>;
+
+  /**
    * Hear how long each committed write took (a creation, a change or a claim, its transaction
    * whole), for metrics. Returns a function that stops it. A backend that cannot time its writes
    * leaves it out.
@@ -310,6 +378,79 @@ export interface CallbackStore {
   onWrite?(listener: StoreWriteListener): () => void;
 
   close(): Promise<void>;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead'];
+
+/** How a delivery is sent and retried, fixed as it is enqueued (from its webhook's configuration). */
+export interface DeliveryPolicy {
+  timeoutMs: number;
+  maxAttempts: number;
+  firstDelaySeconds: number;
+  factor: number;
+  maxDelaySeconds: number;
+}
+
+/** One event for one webhook, as it is enqueued. `body` is the JSON sent, the same text at every attempt. */
+export interface NewDelivery {
+  id: string;
+  webhook: string;
+  url: string;
+  /** Signs each attempt; null: unsigned. Never shown by a front end. */
+  secret: string | null;
+  event: string;
+  body: string;
+  policy: DeliveryPolicy;
+  createdAt: number;
+  dueAt: number;
+}
+
+export interface WebhookDelivery extends Omit<NewDelivery, 'dueAt'> {
+  status: DeliveryStatus;
+  /** When it is attempted next; null once delivered or dead. */
+  dueAt: number | null;
+  /** Attempts made in this round (since it was enqueued, or last replayed). */
+  attempts: number;
+  /** How many times it was replayed: 0 for the first round of attempts. */
+  round: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  updatedAt: number;
+  claimOwner: string | null;
+  claimUntil: number | null;
+}
+
+export interface DeliveryAttempt {
+  deliveryId: string;
+  round: number;
+  /** 1 for the first attempt of its round. */
+  seq: number;
+  at: number;
+  durationMs: number;
+  /** The answer's HTTP status; null when there was none (refused, timed out). */
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** An attempt to record; its round and number are the delivery's next. */
+export type NewDeliveryAttempt = Omit<DeliveryAttempt, 'round' | 'seq'>;
+
+export type DeliveryNext = { status: 'pending'; dueAt: number } | { status: 'delivered' } | { status: 'dead' };
+
+export interface DeliveryClaim {
+  owner: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  webhook?: string;
+  limit: number;
+  cursor?: string;
 }
 
 /** One committed write, as onWrite tells it. */

@@ -14,6 +14,8 @@ import { followUp, type CreatedFromCall, type FollowUpInput } from './follow-up'
 import { callbackGrid, listCallbacks, listCalls, type CallGridRow, type CallListQuery, type CallbackGridRow, type CallbackListQuery } from './lists';
 import { callbackForLostCall, type LostCallCallbackInput } from './lost-call-callback';
 import { callNow, rescheduleCallback, type CallNowInput, type RescheduleInput } from './reschedule';
+import type { WebhookDelivery } from '../domain/store';
+import { listDeliveries, pingWebhook, replay, showDelivery, webhookViews, type DeliveryDetail, type DeliveryListQuery, type DeliveryWaker, type WebhookView } from '../webhooks/service';
 
 /**
  * What operators' front ends (the CLI, the HTTP API, the supervisors' page, scripts) may do and
@@ -110,5 +112,36 @@ export class CallbackService {
   /** Follow the event log from an id, woken by this process's feed and other processes' writes (the SSE stream). */
   follow(options: FollowOptions): Promise<EventFollower> {
     return EventFollower.start(this.ctx.store, this.feed, options);
+  }
+
+  /** The daemon's webhook deliverer, woken after a replay or a test ping (without one, its next poll sends them). */
+  private webhookWaker: DeliveryWaker | null = null;
+
+  useWebhooks(waker: DeliveryWaker): void {
+    this.webhookWaker = waker;
+  }
+
+  /** The webhooks configured, never their secrets. */
+  webhooks(): WebhookView[] {
+    return webhookViews(this.ctx.config);
+  }
+
+  webhookDeliveries(query: DeliveryListQuery = {}): Promise<Page<WebhookDelivery>> {
+    return listDeliveries(this.ctx.store, query);
+  }
+
+  /** One delivery with every attempt of every round. */
+  webhookDelivery(id: string): Promise<DeliveryDetail> {
+    return showDelivery(this.ctx.store, id);
+  }
+
+  /** A delivered or dead delivery sent again, attempts counted from zero. */
+  replayWebhookDelivery(id: string): Promise<WebhookDelivery> {
+    return replay(this.ctx.store, this.webhookWaker, id, this.ctx.clock.now());
+  }
+
+  /** Enqueue a ping to a configured webhook. */
+  pingWebhook(name: string): Promise<WebhookDelivery> {
+    return pingWebhook(this.ctx.config, this.ctx.store, this.webhookWaker, name, this.ctx.clock.now());
   }
 }

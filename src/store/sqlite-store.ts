@@ -23,6 +23,9 @@ import type {
   Seat,
   StatusMechanismCount,
   StoreWriteListener,
+  TriggerClaim,
+  TriggerRun,
+  TriggerRunEnd,
 } from '../domain/store';
 import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../domain/types';
 import { DAY_MS } from '../domain/lost-shift';
@@ -35,8 +38,11 @@ import { DaemonLock } from './daemon-lock';
 import { type Db, type OpenOptions, migrate, openDatabase } from './database';
 import { History } from './history';
 import { Listing } from './listing';
+import { Triggers } from './triggers';
 import { wakeSocketPath } from './wake-socket';
 import { WorkSignal } from './work-signal';
+import type { DeliveryAttempt, DeliveryClaim, DeliveryFilter, DeliveryNext, NewDelivery, NewDeliveryAttempt, WebhookDelivery } from '../domain/store';
+import { WebhookDeliveries } from './webhooks';
 import { WriteTimes } from './write-times';
 
 type Merge = (existing: Callback) => CallbackChange;
@@ -56,9 +62,11 @@ export class SqliteStore implements CallbackStore {
   private readonly calls: Calls;
   private readonly daemonLock: DaemonLock;
   private readonly listing: Listing;
+  private readonly triggers: Triggers;
   private readonly commits: Commits;
   private readonly work: WorkSignal;
   private readonly copy: Copy;
+  private readonly deliveries: WebhookDeliveries;
   private readonly writeTimes = new WriteTimes();
   private readonly commitTx: Transaction<(change: CallbackChange) => Written<Callback>>;
   private readonly createTx: Transaction<(callback: NewCallback, events: NewEvent[], merge: Merge, requestKey?: RequestKey) => Written<CreateResult>>;
@@ -74,8 +82,10 @@ export class SqliteStore implements CallbackStore {
     this.calls = new Calls(db);
     this.daemonLock = new DaemonLock(db);
     this.listing = new Listing(db);
+    this.triggers = new Triggers(db);
     this.commits = new Commits(db, this.history);
     this.copy = new Copy(db);
+    this.deliveries = new WebhookDeliveries(db);
     this.work = new WorkSignal(db.memory ? null : wakeSocketPath(this.location));
     this.commitTx = db.transaction((change: CallbackChange) => this.commits.commit(change));
     this.createTx = db.transaction((callback, events, merge, requestKey) => this.commits.createOrMerge(callback, events, merge, requestKey));
@@ -243,6 +253,26 @@ export class SqliteStore implements CallbackStore {
     return this.listing.countCreatedSince(scope, pbx, since);
   }
 
+  async triggerCursor(name: string): Promise<number | null> {
+    return this.triggers.triggerCursor(name);
+  }
+
+  async setTriggerCursor(name: string, eventId: number): Promise<void> {
+    this.triggers.setTriggerCursor(name, eventId);
+  }
+
+  async claimTriggerRun(name: string, slotAt: number, owner: string, at: number, staleBefore: number): Promise<TriggerClaim> {
+    return this.triggers.claimTriggerRun(name, slotAt, owner, at, staleBefore);
+  }
+
+  async finishTriggerRun(name: string, slotAt: number, end: TriggerRunEnd, at: number): Promise<void> {
+    this.triggers.finishTriggerRun(name, slotAt, end, at);
+  }
+
+  async triggerRuns(name: string | null, limit: number): Promise<TriggerRun[]> {
+    return this.triggers.triggerRuns(name, limit);
+  }
+
   async lostCallsBetween(pbx: string, from: number, to: number, after: { endedAt: number; id: string } | null, limit: number): Promise<CallRecord[]> {
     return this.calls.lostCallsBetween(pbx, from, to, after, limit);
   }
@@ -298,6 +328,46 @@ export class SqliteStore implements CallbackStore {
 
   async importRows<K extends ExportKind>(kind: K, rows: readonly Exported[K][]): Promise<number> {
     return this.copy.importRows(kind, rows);
+  }
+
+  async addDelivery(delivery: NewDelivery): Promise<WebhookDelivery> {
+    return this.deliveries.add(delivery);
+  }
+
+  async claimDueDeliveries(claim: DeliveryClaim): Promise<WebhookDelivery[]> {
+    return this.deliveries.claimDue(claim);
+  }
+
+  async nextDeliveryAt(): Promise<number | null> {
+    return this.deliveries.nextAt();
+  }
+
+  async recordDeliveryAttempt(owner: string, attempt: NewDeliveryAttempt, next: DeliveryNext): Promise<boolean> {
+    return this.deliveries.recordAttemptInTransaction(owner, attempt, next);
+  }
+
+  async getDelivery(id: string): Promise<WebhookDelivery | null> {
+    return this.deliveries.get(id);
+  }
+
+  async deliveryAttempts(id: string): Promise<DeliveryAttempt[]> {
+    return this.deliveries.attempts(id);
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<Page<WebhookDelivery>> {
+    return this.deliveries.list(filter);
+  }
+
+  async replayDelivery(id: string, at: number): Promise<WebhookDelivery | null> {
+    return this.deliveries.replayAt(id, at);
+  }
+
+  async releaseDeliveryClaims(owner: string): Promise<number> {
+    return this.deliveries.releaseClaims(owner);
+  }
+
+  async forgetDeliveries(before: number): Promise<number> {
+    return this.deliveries.forgetBefore(before);
   }
 
   onWrite(listener: StoreWriteListener): () => void {

@@ -23,6 +23,9 @@ import type {
   StatusMechanismCount,
   StoreWrite,
   StoreWriteListener,
+  TriggerClaim,
+  TriggerRun,
+  TriggerRunEnd,
 } from '../../domain/store';
 import type { Attempt, CallEvent, CallRecord, Callback, Status } from '../../domain/types';
 import { DAY_MS } from '../../domain/lost-shift';
@@ -34,11 +37,14 @@ import { Commits } from './commits';
 import * as copy from './copy';
 import { createPool, inPipelinedTransaction, inTransaction, maskUrl, notifyWork } from './connection';
 import * as events from './events';
+import * as triggers from './triggers';
 import { callbacksAround, countCreatedSince, listCallbacks } from './listing';
 import { migrate } from './migrate';
 import { findRequestKey, forgetRequestKeys } from './request-keys';
 import * as seats from './seats';
 import { WorkNotifications } from './work';
+import type { DeliveryAttempt, DeliveryClaim, DeliveryFilter, DeliveryNext, NewDelivery, NewDeliveryAttempt, WebhookDelivery } from '../../domain/store';
+import * as webhooks from './webhooks';
 import { WriteTimes } from '../write-times';
 
 export interface PostgresOpenOptions {
@@ -227,6 +233,26 @@ export class PostgresStore implements CallbackStore {
     return countCreatedSince(this.pool, scope, pbx, since);
   }
 
+  triggerCursor(name: string): Promise<number | null> {
+    return triggers.triggerCursor(this.pool, name);
+  }
+
+  setTriggerCursor(name: string, eventId: number): Promise<void> {
+    return triggers.setTriggerCursor(this.pool, name, eventId);
+  }
+
+  claimTriggerRun(name: string, slotAt: number, owner: string, at: number, staleBefore: number): Promise<TriggerClaim> {
+    return triggers.claimTriggerRun(this.pool, name, slotAt, owner, at, staleBefore);
+  }
+
+  finishTriggerRun(name: string, slotAt: number, end: TriggerRunEnd, at: number): Promise<void> {
+    return triggers.finishTriggerRun(this.pool, name, slotAt, end, at);
+  }
+
+  triggerRuns(name: string | null, limit: number): Promise<TriggerRun[]> {
+    return triggers.triggerRuns(this.pool, name, limit);
+  }
+
   lostCallsBetween(pbx: string, from: number, to: number, after: { endedAt: number; id: string } | null, limit: number): Promise<CallRecord[]> {
     return calls.lostCallsBetween(this.pool, pbx, from, to, after, limit);
   }
@@ -286,6 +312,46 @@ export class PostgresStore implements CallbackStore {
 
   importRows<K extends ExportKind>(kind: K, rows: readonly Exported[K][]): Promise<number> {
     return inTransaction(this.pool, (client) => copy.importRows(client, kind, rows, this.location));
+  }
+
+  addDelivery(delivery: NewDelivery): Promise<WebhookDelivery> {
+    return webhooks.addDelivery(this.pool, delivery);
+  }
+
+  claimDueDeliveries(claim: DeliveryClaim): Promise<WebhookDelivery[]> {
+    return webhooks.claimDueDeliveries(this.pool, claim);
+  }
+
+  nextDeliveryAt(): Promise<number | null> {
+    return webhooks.nextDeliveryAt(this.pool);
+  }
+
+  recordDeliveryAttempt(owner: string, attempt: NewDeliveryAttempt, next: DeliveryNext): Promise<boolean> {
+    return webhooks.recordDeliveryAttempt(this.pool, owner, attempt, next);
+  }
+
+  getDelivery(id: string): Promise<WebhookDelivery | null> {
+    return webhooks.getDelivery(this.pool, id);
+  }
+
+  deliveryAttempts(id: string): Promise<DeliveryAttempt[]> {
+    return webhooks.deliveryAttempts(this.pool, id);
+  }
+
+  listDeliveries(filter: DeliveryFilter): Promise<Page<WebhookDelivery>> {
+    return webhooks.listDeliveries(this.pool, filter);
+  }
+
+  replayDelivery(id: string, at: number): Promise<WebhookDelivery | null> {
+    return webhooks.replayDelivery(this.pool, id, at);
+  }
+
+  releaseDeliveryClaims(owner: string): Promise<number> {
+    return webhooks.releaseDeliveryClaims(this.pool, owner);
+  }
+
+  forgetDeliveries(before: number): Promise<number> {
+    return webhooks.forgetDeliveries(this.pool, before);
   }
 
   onWrite(listener: StoreWriteListener): () => void {
