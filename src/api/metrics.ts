@@ -6,6 +6,7 @@ import type { Feed, FeedEvent, FeedKind } from '../engine/feed';
 import { errorAnswers } from './schemas';
 import { LOST_REASONS, MECHANISMS, OUTCOMES, STATUSES } from '../domain/types';
 import { countWebhookDeliveries, type WebhookAttempts } from '../webhooks/metrics';
+import { countScriptFallbacks, countTriggerTicks, type ScriptFallbacks, type TriggerTicks } from '../triggers/metrics';
 
 export interface MetricsDeps {
   feed: Feed;
@@ -16,6 +17,10 @@ export interface MetricsDeps {
   clock?: Clock;
   /** The daemon's webhook deliverer: callbackd_webhook_deliveries_total counts its attempts (left out when not given). */
   webhooks?: WebhookAttempts;
+  /** The daemon's script runner: callbackd_script_fallbacks_total (left out when not given). */
+  scripts?: ScriptFallbacks;
+  /** The daemon's interval triggers: callbackd_trigger_ticks_total (left out when not given). */
+  triggers?: TriggerTicks;
   /** Where to register; by default a registry of its own, so several daemons (and tests) in one process do not clash. */
   registry?: Registry;
 }
@@ -148,6 +153,8 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): void {
   const onWrite = deps.store.onWrite?.bind(deps.store);
   if (onWrite) stops.push(onWrite((write) => writes.observe({ operation: write.operation }, write.seconds)));
   if (deps.webhooks) stops.push(countWebhookDeliveries(registry, deps.webhooks));
+  if (deps.scripts) stops.push(countScriptFallbacks(registry, deps.scripts));
+  if (deps.triggers) stops.push(countTriggerTicks(registry, deps.triggers));
   for (const kind of FEED_KINDS) lag.zero({ kind });
   app.addHook('onClose', async () => {
     for (const stop of stops) stop();

@@ -19,6 +19,7 @@ import { registerOpenApi } from './openapi';
 import { registerPage } from './page';
 import { registerRuleRoutes } from './rule-routes';
 import { registerWebhookRoutes } from './webhook-routes';
+import { registerTriggerRoutes } from './trigger-routes';
 import { validatorCompiler } from './validation';
 
 export interface ApiDeps {
@@ -118,6 +119,7 @@ export async function buildApi(deps: ApiDeps): Promise<{ app: FastifyInstance; s
   registerCallRoutes(app, service);
   registerRuleRoutes(app, service);
   registerWebhookRoutes(app, service);
+  registerTriggerRoutes(app, service);
   registerEventRoutes(app, service, logger, { pollMs: config.store === 'postgres' ? 2_000 : 0, ...deps.stream });
   if (deps.health) registerHealth(app, deps.health);
   if (deps.metrics) registerMetrics(app, deps.metrics);

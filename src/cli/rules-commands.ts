@@ -5,6 +5,8 @@ import { explanationJson } from '../api/rule-routes';
 import type { Explanation } from '../service/explain';
 import type { ReplayReport, ReplayRow } from '../service/replay';
 import { loadConfig } from '../config/load';
+import { lostCallJudge } from '../engine/lost-script';
+import { ScriptRunner } from '../scripts/runner';
 import { CliError, loadConfigFor, openContext, type CommandContext, type GlobalOptions } from './context';
 import { isoTime, table, when } from './table';
 
@@ -141,11 +143,15 @@ export function registerRulesCommands(program: Command): void {
       const config = loadConfigFor(globals);
       const replayWith = opts.rules === undefined ? config : loadConfig({ file: opts.rules, env: process.env });
       const ctx = await openContext(config, { create: false });
+      // Scripts run as in the daemon (off the main thread, with their limits); only for this replay.
+      const scripted = replayWith.transitions.some((t) => t.script !== '');
+      const runner = scripted ? new ScriptRunner({ dir: process.cwd(), logger: ctx.logger, watch: false }) : null;
       try {
-        const report = await ctx.service.replayRules({ from: opts.from, to: opts.to, timezone: opts.tz }, replayWith);
+        const report = await ctx.service.replayRules({ from: opts.from, to: opts.to, timezone: opts.tz }, replayWith, lostCallJudge(replayWith, runner));
         const rulesFrom = opts.rules ?? globals.config ?? 'the rules in force';
         process.stdout.write(opts.json ? `${JSON.stringify(replayJson(report), null, 2)}\n` : `${replayText(report, opts.changed === true, rulesFrom)}\n`);
       } finally {
+        await runner?.close();
         await ctx.close();
       }
     });

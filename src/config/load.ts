@@ -58,7 +58,7 @@ class ConfigFileError extends ConfigError {
   }
 }
 
-/** A relative db or log.file written in the file is read from the file's directory. */
+/** A relative db, log.file or script (transitions[].script, triggers[].script) written in the file is read from the file's directory. */
 function resolvePaths(doc: unknown, file: string): unknown {
   if (!isPlainObject(doc)) return doc;
   const dir = path.dirname(path.resolve(file));
@@ -67,6 +67,11 @@ function resolvePaths(doc: unknown, file: string): unknown {
   if (relative(doc.db)) out = { ...out, db: path.resolve(dir, doc.db) };
   const log = doc.log;
   if (isPlainObject(log) && relative(log.file)) out = { ...out, log: { ...log, file: path.resolve(dir, log.file) } };
+  for (const list of ['transitions', 'triggers'] as const) {
+    const items = out[list];
+    if (!Array.isArray(items)) continue;
+    out = { ...out, [list]: items.map((item: unknown) => (isPlainObject(item) && relative(item.script) ? { ...item, script: path.resolve(dir, item.script) } : item)) };
+  }
   return out;
 }
 

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { scriptProblems } from '../scripts/paths';
 import type { Config, TransitionRule, WebhookConfig } from './types';
 import type { SchemaNode } from './schema';
 import { WEEKDAYS } from './schema';
@@ -150,6 +152,20 @@ export function crossCheck(config: Config): Problem[] {
   });
   problems.push(...webhookProblems(config.webhooks));
   problems.push(...triggerProblems(config));
+  problems.push(...scriptFileProblems(config));
+  return problems;
+}
+
+/** A script named must be there and parse, or the daemon refuses to start (a relative path is read from the configuration file's directory). */
+function scriptFileProblems(config: Config): Problem[] {
+  const problems: Problem[] = [];
+  const check = (key: string, file: string) => {
+    if (file === '') return;
+    const problem = scriptProblems(path.resolve(file));
+    if (problem) problems.push({ key, problem });
+  };
+  config.transitions.forEach((t, i) => check(`transitions[${i}].script`, t.script));
+  config.triggers.forEach((t, i) => check(`triggers[${i}].script`, t.script));
   return problems;
 }
 

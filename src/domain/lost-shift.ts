@@ -18,6 +18,8 @@ export interface LostCallWorld {
   pendingFor(number: string, queue: string): Promise<Callback | null>;
   countPending(queue: string): Promise<number>;
   countCreatedSince(scope: { number: string } | { queue: string }, since: number): Promise<number>;
+  /** The callbacks not yet done for a number, every queue (what a script is shown as pending). */
+  pendingOfNumber?(number: string): Promise<Callback[]>;
 }
 
 export interface LostCallRules {

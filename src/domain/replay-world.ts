@@ -47,6 +47,12 @@ export class ReplayWorld implements LostCallWorld {
     return this.pendingAt().find((c) => c.number === number && c.queue === queue)?.callback ?? null;
   }
 
+  async pendingOfNumber(number: string): Promise<Callback[]> {
+    return this.pendingAt()
+      .filter((c) => c.number === number)
+      .map((c) => c.callback);
+  }
+
   async countPending(queue: string): Promise<number> {
     return this.pendingAt().filter((c) => c.queue === queue).length;
   }

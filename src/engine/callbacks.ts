@@ -20,6 +20,8 @@ export interface CallbackRequest {
   number: string;
   /** The queue the call was in (the transition's source queue). */
   queue: string;
+  /** The queue that handles the callback, when a script chose it; otherwise the transition's target queue. */
+  targetQueue?: string;
   mechanism: Mechanism;
   /** Explicit due time; otherwise now + delayMinutes (or the rule's delay), moved into the calling window. */
   dueAt?: number;
@@ -116,7 +118,7 @@ export class Callbacks {
     const now = this.clock.now();
     const dueAt = req.holdPlace ? null : (req.dueAt ?? initialDueAt(now, req.delayMinutes ?? rule.delayMinutes, rule));
     if (!req.holdPlace && dueAt === null) throw new InvalidRequestError(`the calling window of transition "${rule.name}" never opens`);
-    const queue = targetQueue(rule, req.queue);
+    const queue = req.targetQueue ?? targetQueue(rule, req.queue);
     await this.checkDailyLimits(rule, number, queue, now);
     const id = randomUUID();
     const birth: NewEvent = {

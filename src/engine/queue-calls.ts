@@ -4,9 +4,10 @@ import type { Clock } from '../domain/clock';
 import { crashPoint } from '../crash';
 import { CallbackdError, LimitReachedError } from '../domain/errors';
 import { normaliseNumber } from '../domain/number';
-import { judgeLostCall, waitedSeconds, type LostCallWorld } from '../domain/lost-shift';
+import { waitedSeconds, type LostCallWorld } from '../domain/lost-shift';
+import { lostCallJudge, type LostCallJudge, type ScriptedJudgement } from './lost-script';
 import type { CallbackStore, LostCallDecision } from '../domain/store';
-import type { CallRecord, LostReason } from '../domain/types';
+import { TERMINAL_STATUSES, type CallRecord, type LostReason } from '../domain/types';
 import type { QueueCallEntered, QueueCallGone, QueueCallServed } from '../pbx/gateway';
 import type { Callbacks } from './callbacks';
 import type { CallStep, Feed } from './feed';
@@ -20,6 +21,8 @@ import type { CallStep, Feed } from './feed';
 export class QueueCalls {
   /** What the judgement asks of the world, answered from the store. */
   private readonly world: LostCallWorld;
+  /** The LostShift decision: the embedded rules, and the transitions' scripts when the daemon runs them. */
+  private readonly judge: LostCallJudge;
 
   constructor(
     private readonly store: CallbackStore,
@@ -28,8 +31,10 @@ export class QueueCalls {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly feed: Feed = callbacks.feed,
+    judge?: LostCallJudge,
   ) {
     this.world = storeWorld(store, config.pbxName);
+    this.judge = judge ?? lostCallJudge(config, null);
   }
 
   async entered(e: QueueCallEntered): Promise<void> {
@@ -117,31 +122,34 @@ export class QueueCalls {
   /** Whether the abandoned call becomes a LostShift callback, and why, as a code and in words. */
   private async lost(call: CallRecord): Promise<LostCallDecision> {
     const log = this.logger.child({ callId: call.id, queue: call.queue ?? '' });
-    const judgement = await judgeLostCall(call, this.config, this.world, this.clock.now());
+    const judgement = await this.judge(call, this.world, this.clock.now());
+    if (judgement.script?.verdict === 'fallback') log.warn(`script ${judgement.script.name} failed (${judgement.script.fallback}); the embedded decision stands`);
     if (judgement.action === 'skip') {
       log.info(`abandoned call not shifted (${judgement.reason}): ${judgement.detail}`);
-      return decided(call, judgement.reason, judgement.reason === 'shifted' ? 'shifted' : judgement.detail, judgement.transition);
+      return decided(call, judgement.reason, judgement.reason === 'shifted' ? 'shifted' : judgement.detail, judgement.transition, null, judgement.script);
     }
     const waited = waitedSeconds(call, this.clock.now());
     try {
       const { merged, callback } = await this.callbacks.request({
         number: judgement.number,
         queue: call.queue ?? '',
+        targetQueue: judgement.queue,
+        dueAt: judgement.dueAt,
         mechanism: 'LostShift',
         originCallId: call.id,
         birthEvent: 'LostCall',
         shifted: true,
-        form: call.form,
+        form: { ...call.form, ...judgement.form },
         by: 'pbx',
         note: `lost after ${waited}s at position ${call.position ?? '?'}`,
       });
       return merged
-        ? decided(call, 'merged', `shifted (merged into pending callback ${callback.id})`, judgement.rule.name, callback.id)
-        : decided(call, 'shifted', 'shifted', judgement.rule.name, callback.id);
+        ? decided(call, 'merged', `shifted (merged into pending callback ${callback.id})`, judgement.rule.name, callback.id, judgement.script)
+        : decided(call, 'shifted', 'shifted', judgement.rule.name, callback.id, judgement.script);
     } catch (err) {
       if (!(err instanceof CallbackdError)) throw err;
       log.warn(`abandoned call not shifted: ${err.message}`);
-      return decided(call, refusalReason(err), `refused: ${err.message}`, judgement.rule.name);
+      return decided(call, refusalReason(err), `refused: ${err.message}`, judgement.rule.name, null, judgement.script);
     }
   }
 
@@ -188,12 +196,15 @@ export function storeWorld(store: CallbackStore, pbx: string): LostCallWorld {
     pendingFor: (number, queue) => store.pendingFor(number, queue),
     countPending: (queue) => store.countPending(queue, pbx),
     countCreatedSince: (scope, since) => store.countCreatedSince(scope, pbx, since),
+    pendingOfNumber: async (number) => (await store.list({ limit: 50, number })).items.filter((c) => !TERMINAL_STATUSES.has(c.status)),
   };
 }
 
 /** A decision with its history line: the call's LostCallDecided event names the reason, the words and the transition. */
-function decided(call: CallRecord, reason: LostReason, text: string, transition: string | null, callbackId: string | null = null): LostCallDecision {
-  return { text, reason, event: { type: 'LostCallDecided', callId: call.id, callbackId, data: { reason, detail: text, transition } } };
+function decided(call: CallRecord, reason: LostReason, text: string, transition: string | null, callbackId: string | null = null, script?: ScriptedJudgement['script']): LostCallDecision {
+  const data: Record<string, unknown> = { reason, detail: text, transition };
+  if (script) data.script = script;
+  return { text, reason, event: { type: 'LostCallDecided', callId: call.id, callbackId, data } };
 }
 
 /** A creation refused after the judgement said yes (a race with another writer, or a cap reached meanwhile). */

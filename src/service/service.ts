@@ -1,3 +1,7 @@
+import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors';
+import type { TriggerConfig } from '../config/types';
+import type { TriggerRun } from '../domain/store';
+import type { IntervalTriggers, TickOutcome } from '../triggers/interval-triggers';
 import type { Page } from '../domain/store';
 import type { Callback, Status } from '../domain/types';
 import type { Feed } from '../engine/feed';
@@ -119,6 +123,31 @@ export class CallbackService {
 
   useWebhooks(waker: DeliveryWaker): void {
     this.webhookWaker = waker;
+  }
+
+  /** The daemon's interval triggers: without them (the command line) triggers are listed, not run. */
+  private intervalTriggers: Pick<IntervalTriggers, 'runNow'> | null = null;
+
+  useTriggers(triggers: Pick<IntervalTriggers, 'runNow'>): void {
+    this.intervalTriggers = triggers;
+  }
+
+  /** The triggers configured, each with its latest runs (interval triggers). */
+  async triggers(): Promise<{ trigger: TriggerConfig; runs: TriggerRun[] }[]> {
+    const out: { trigger: TriggerConfig; runs: TriggerRun[] }[] = [];
+    for (const trigger of this.ctx.config.triggers) out.push({ trigger, runs: trigger.on === 'interval' ? await this.ctx.store.triggerRuns(trigger.name, 10) : [] });
+    return out;
+  }
+
+  /** Run an interval trigger now, as its schedule would (overlap and slot rules included). */
+  async runTrigger(name: string): Promise<{ outcome: TickOutcome; run: TriggerRun | null }> {
+    const trigger = this.ctx.config.triggers.find((t) => t.name === name);
+    if (!trigger) throw new NotFoundError(`trigger ${name}`, 'GET /api/v1/triggers lists those configured');
+    if (trigger.on !== 'interval') throw new InvalidRequestError(`trigger ${name} fires on status changes; only an interval trigger is run on demand`);
+    if (!this.intervalTriggers) throw new ConflictError('triggers run in the daemon; this process does not run them');
+    const outcome = await this.intervalTriggers.runNow(name);
+    const [run] = await this.ctx.store.triggerRuns(name, 1);
+    return { outcome, run: run ?? null };
   }
 
   /** The webhooks configured, never their secrets. */
