@@ -8,6 +8,31 @@ import { assertWorkerBuilt, captureLog, lostCallInput, nextEvent, writeScript } 
 
 const LOOP_UNLESS_TOLD = `module.exports = (ctx) => { if (ctx.form.loop === 'yes') for (;;) {} return { action: 'create', priority: 1 }; };`;
 
+/** Runs `body` in a fresh node process with ScriptRunner, createSilentLogger and a lost call's `input` in scope (from dist); its exit code (null: killed after 15 s) and output. */
+async function runChild(body: string): Promise<{ code: number | null; out: string }> {
+  const dist = path.join(__dirname, '..', '..', 'dist');
+  const program = `
+    const { ScriptRunner } = require(${JSON.stringify(path.join(dist, 'scripts', 'runner.js'))});
+    const { createSilentLogger } = require(${JSON.stringify(path.join(dist, 'log.js'))});
+    const input = ${JSON.stringify(lostCallInput())};
+    ${body}`;
+  const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(null);
+    }, 15_000);
+    child.once('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  return { code, out };
+}
+
 function fallbackOf(outcome: ScriptOutcome): { kind: string; detail: string } {
   assert.equal(outcome.outcome, 'fallback', `expected a fallback, got ${JSON.stringify(outcome)}`);
   return outcome as { kind: string; detail: string };
@@ -235,7 +260,7 @@ describe('script runner', function () {
   it('puts what a script logs, console included, into the daemon\'s log with the script and the call; not its environment', async () => {
     process.env.CALLBACKD_TEST_SECRET = 'do-not-leak';
     try {
-      writeScript(dir, 'talks.js', `module.exports = (ctx) => { ctx.log.warn('looking', { step: 1 }); console.log('plain', 2); return { action: 'skip', reason: String(process.env.CALLBACKD_TEST_SECRET) }; };`);
+      writeScript(dir, 'talks.js', `module.exports = (ctx) => { ctx.log.warn('looking', { step: 1 }); console.log('plain', 2); process.stdout.write('raw\\n'); return { action: 'skip', reason: String(process.env.CALLBACKD_TEST_SECRET) }; };`);
       start();
       const outcome = await runner.decide('talks.js', lostCallInput());
       assert.deepEqual(outcome, { outcome: 'verdict', verdict: { action: 'skip', reason: 'undefined' } });
@@ -245,6 +270,7 @@ describe('script runner', function () {
       assert.equal(warn?.callId, 'call-1');
       assert.deepEqual(warn?.fields, { step: 1 });
       assert.ok(log.lines().some((l) => l.message === 'plain 2' && l.level === 'info'));
+      assert.ok(log.lines().some((l) => l.message === 'raw' && l.level === 'info'), 'process.stdout goes to the log, not between its JSON lines');
     } finally {
       delete process.env.CALLBACKD_TEST_SECRET;
     }
@@ -261,15 +287,19 @@ describe('script runner', function () {
     assert.deepEqual(runner.fallbacks()['loop.js'], { threw: 0, invalid: 0, timeout: 0, memory: 0, load: 0 });
   });
 
+  it('lets the process exit with a warm worker idle, even without close()', async () => {
+    writeScript(dir, 'quick.js', `module.exports = () => ({ action: 'default' });`);
+    const { code, out } = await runChild(`
+      const runner = new ScriptRunner({ dir: ${JSON.stringify(dir)}, logger: createSilentLogger(), watchIntervalMs: 50 });
+      runner.decide('quick.js', input).then((o) => console.log(o.outcome));`);
+    assert.equal(code, 0, `the process did not end by itself:\n${out}`);
+    assert.equal(out.trim(), 'verdict');
+  });
+
   it('leaves no worker or watcher behind after close(): the process exits by itself', async () => {
     writeScript(dir, 'loop.js', LOOP_UNLESS_TOLD);
     writeScript(dir, 'quick.js', `module.exports = () => ({ action: 'default' });`);
-    const runnerJs = path.join(__dirname, '..', '..', 'dist', 'scripts', 'runner.js');
-    const logJs = path.join(__dirname, '..', '..', 'dist', 'log.js');
-    const program = `
-      const { ScriptRunner } = require(${JSON.stringify(runnerJs)});
-      const { createSilentLogger } = require(${JSON.stringify(logJs)});
-      const input = ${JSON.stringify(lostCallInput())};
+    const { code, out } = await runChild(`
       (async () => {
         const runner = new ScriptRunner({ dir: ${JSON.stringify(dir)}, logger: createSilentLogger(), timeoutMs: 60000, watchIntervalMs: 50 });
         const quick = await runner.decide('quick.js', input);
@@ -277,21 +307,7 @@ describe('script runner', function () {
         await new Promise((resolve) => runner.once('loaded', (script) => script === 'loop.js' && resolve()));
         await runner.close();
         console.log(JSON.stringify([quick.outcome, (await looping).kind]));
-      })();`;
-    const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve(null);
-      }, 15_000);
-      child.once('exit', (c) => {
-        clearTimeout(timer);
-        resolve(c);
-      });
-    });
+      })();`);
     assert.equal(code, 0, `the process did not end by itself after close():\n${out}`);
     assert.equal(out.trim(), '["verdict","closed"]');
   });
