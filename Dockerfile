@@ -16,6 +16,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config/callbackd.example.yaml ./config/
+COPY config/scripts ./config/scripts
 COPY dialplan ./dialplan
 RUN mkdir -p /var/lib/callbackd && chown node:node /var/lib/callbackd
 USER node
