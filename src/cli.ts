@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerCallbackCommands } from './cli/commands';
+import { registerContactsCommands } from './cli/contacts-commands';
 import { CliError, databaseError, EXIT_CONFIG } from './cli/context';
 import { registerDaemonCommands } from './cli/daemon-commands';
 import { registerRulesCommands } from './cli/rules-commands';
@@ -30,6 +31,7 @@ registerDaemonCommands(program);
 registerCallbackCommands(program);
 registerStoreCommands(program);
 registerRulesCommands(program);
+registerContactsCommands(program);
 
 /** Whether errors are written as JSON: the command's own --json once parsed, the raw arguments before. */
 let jsonErrors = process.argv.slice(2).includes('--json');

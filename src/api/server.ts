@@ -11,6 +11,7 @@ import { rateKey, registerAccess } from './access';
 import { registerAnswers } from './answers';
 import { registerCallRoutes } from './call-routes';
 import { registerCallbackRoutes } from './callback-routes';
+import { registerContactRoutes } from './contact-routes';
 import { registerEventRoutes, type StreamOptions } from './event-routes';
 import { fastifyLogger } from './fastify-log';
 import { registerHealth, type HealthDeps } from './health';
@@ -120,6 +121,7 @@ export async function buildApi(deps: ApiDeps): Promise<{ app: FastifyInstance; s
   registerRuleRoutes(app, service);
   registerWebhookRoutes(app, service);
   registerTriggerRoutes(app, service);
+  registerContactRoutes(app, service);
   registerEventRoutes(app, service, logger, { pollMs: config.store === 'postgres' ? 2_000 : 0, ...deps.stream });
   if (deps.health) registerHealth(app, deps.health);
   if (deps.metrics) registerMetrics(app, deps.metrics);

@@ -1,4 +1,5 @@
 import type { LifecycleEvent } from './lifecycle';
+import { InvalidRequestError } from './errors';
 import type { Attempt, CallEvent, CallRecord, Callback, EventType, Form, LostReason, Mechanism, Outcome, Status } from './types';
 
 /** Why an abandoned call did or did not become a callback: words, a stable code, and the history line that says so. */
@@ -371,6 +372,24 @@ export interface CallbackStore {
   forgetDeliveries(before: number): Promise<number>;
 
   /**
+   * Contact tables (imported from CSV, read by scripts). Write `rows` into `table` in one
+   * transaction: with `replace` the table becomes exactly these rows, otherwise each row is added
+   * or replaces the row with the same key. Every row needs a value in the `key` column, unique in
+   * the import; keys are kept as given after trim, so a caller that wants numbers compared in
+   * E.164 normalises them first (the service does). A table keyed by another column is replaced,
+   * never merged into. Otherwise InvalidRequestError, and nothing is written.
+   */
+  importContacts(table: string, rows: readonly ContactRow[], options: ContactImportOptions, at: number): Promise<ContactImportResult>;
+  /** The row of `table` whose key is exactly `key` (after trim), or null (no such row, or no such table). */
+  lookupContact(table: string, key: string): Promise<ContactRow | null>;
+  /** Every contact table, by name. */
+  contactTables(): Promise<ContactTableInfo[]>;
+  /** Rows of `table` in key order (byte order on both backends), a page at a time after the key `after`; none for a table that does not exist. */
+  contactRows(table: string, query: ContactRowsQuery): Promise<ContactRowsPage>;
+  /** Remove `table` and its rows; false when there was no such table. */
+  dropContactTable(table: string): Promise<boolean>;
+
+  /**
    * Hear how long each committed write took (a creation, a change or a claim, its transaction
    * whole), for metrics. Returns a function that stops it. A backend that cannot time its writes
    * leaves it out.
@@ -480,3 +499,56 @@ export interface ExportPage<K extends ExportKind> {
 }
 
 export type { Form };
+
+/** A contact table's name: kept as data, never part of SQL. */
+export const CONTACT_TABLE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+
+/** `name` when it is a contact table's name; InvalidRequestError otherwise. */
+export function checkContactTable(name: string): string {
+  if (typeof name !== 'string' || !CONTACT_TABLE_NAME.test(name)) {
+    throw new InvalidRequestError(`contact table name ${JSON.stringify(String(name).slice(0, 80))} is not valid: a lowercase letter, then up to 62 of a-z, 0-9, _ and -`);
+  }
+  return name;
+}
+
+/** One row of a contact table: its columns by name (the CSV header), every value a string. */
+export type ContactRow = Record<string, string>;
+
+export interface ContactImportOptions {
+  /** The column rows are looked up by (for example `number`). */
+  key: string;
+  /** True: the table becomes exactly these rows. False: add them, replacing rows with the same key. */
+  replace: boolean;
+  /** The columns in order (the CSV header); default: the rows' own, in order of first appearance. */
+  columns?: readonly string[];
+}
+
+export interface ContactImportResult {
+  table: string;
+  /** Rows whose key was not in the table before. */
+  inserted: number;
+  /** Rows whose key was (their row replaced). */
+  updated: number;
+  /** Rows in the table now. */
+  total: number;
+}
+
+export interface ContactTableInfo {
+  name: string;
+  key: string;
+  columns: string[];
+  rows: number;
+  importedAt: number;
+}
+
+export interface ContactRowsQuery {
+  limit: number;
+  /** The key of the last row of the previous page. */
+  after?: string;
+}
+
+export interface ContactRowsPage {
+  rows: ContactRow[];
+  /** Pass as `after` for the next page; null after the last. */
+  next: string | null;
+}

@@ -20,6 +20,9 @@ import { callbackForLostCall, type LostCallCallbackInput } from './lost-call-cal
 import { callNow, rescheduleCallback, type CallNowInput, type RescheduleInput } from './reschedule';
 import type { WebhookDelivery } from '../domain/store';
 import { listDeliveries, pingWebhook, replay, showDelivery, webhookViews, type DeliveryDetail, type DeliveryListQuery, type DeliveryWaker, type WebhookView } from '../webhooks/service';
+import type { ContactRow, ContactTableInfo } from '../domain/store';
+import { importContacts, type ContactImportInput, type ContactImportReport } from '../contacts/import';
+import { contactRows, dropContactTable, lookupContact, type ContactRowsInput, type ContactRowsView } from '../contacts/tables';
 
 /**
  * What operators' front ends (the CLI, the HTTP API, the supervisors' page, scripts) may do and
@@ -172,5 +175,28 @@ export class CallbackService {
   /** Enqueue a ping to a configured webhook. */
   pingWebhook(name: string): Promise<WebhookDelivery> {
     return pingWebhook(this.ctx.config, this.ctx.store, this.webhookWaker, name, this.ctx.clock.now());
+  }
+
+  /** A contact table from CSV: numbers in E.164, refused whole when a row cannot be imported (unless skipInvalid). */
+  importContacts(input: ContactImportInput): Promise<ContactImportReport> {
+    return importContacts(this.ctx, input);
+  }
+
+  contactTables(): Promise<ContactTableInfo[]> {
+    return this.ctx.store.contactTables();
+  }
+
+  /** The row keyed `value` (a number in any form the config's defaultCountry reads, for a table keyed by number), or null; NotFoundError for no such table. */
+  lookupContact(table: string, value: string): Promise<ContactRow | null> {
+    return lookupContact(this.ctx, table, value);
+  }
+
+  contactRows(table: string, input: ContactRowsInput = {}): Promise<ContactRowsView> {
+    return contactRows(this.ctx, table, input);
+  }
+
+  /** Remove a contact table; returns it as it was. */
+  dropContactTable(table: string): Promise<ContactTableInfo> {
+    return dropContactTable(this.ctx, table);
   }
 }

@@ -44,6 +44,8 @@ import { WorkSignal } from './work-signal';
 import type { DeliveryAttempt, DeliveryClaim, DeliveryFilter, DeliveryNext, NewDelivery, NewDeliveryAttempt, WebhookDelivery } from '../domain/store';
 import { WebhookDeliveries } from './webhooks';
 import { WriteTimes } from './write-times';
+import type { ContactImportOptions, ContactImportResult, ContactRow, ContactRowsPage, ContactRowsQuery, ContactTableInfo } from '../domain/store';
+import { Contacts } from './contacts';
 
 type Merge = (existing: Callback) => CallbackChange;
 
@@ -67,6 +69,7 @@ export class SqliteStore implements CallbackStore {
   private readonly work: WorkSignal;
   private readonly copy: Copy;
   private readonly deliveries: WebhookDeliveries;
+  private readonly contacts: Contacts;
   private readonly writeTimes = new WriteTimes();
   private readonly commitTx: Transaction<(change: CallbackChange) => Written<Callback>>;
   private readonly createTx: Transaction<(callback: NewCallback, events: NewEvent[], merge: Merge, requestKey?: RequestKey) => Written<CreateResult>>;
@@ -86,6 +89,7 @@ export class SqliteStore implements CallbackStore {
     this.commits = new Commits(db, this.history);
     this.copy = new Copy(db);
     this.deliveries = new WebhookDeliveries(db);
+    this.contacts = new Contacts(db);
     this.work = new WorkSignal(db.memory ? null : wakeSocketPath(this.location));
     this.commitTx = db.transaction((change: CallbackChange) => this.commits.commit(change));
     this.createTx = db.transaction((callback, events, merge, requestKey) => this.commits.createOrMerge(callback, events, merge, requestKey));
@@ -368,6 +372,26 @@ export class SqliteStore implements CallbackStore {
 
   async forgetDeliveries(before: number): Promise<number> {
     return this.deliveries.forgetBefore(before);
+  }
+
+  async importContacts(table: string, rows: readonly ContactRow[], options: ContactImportOptions, at: number): Promise<ContactImportResult> {
+    return this.contacts.importContacts(table, rows, options, at);
+  }
+
+  async lookupContact(table: string, key: string): Promise<ContactRow | null> {
+    return this.contacts.lookupContact(table, key);
+  }
+
+  async contactTables(): Promise<ContactTableInfo[]> {
+    return this.contacts.contactTables();
+  }
+
+  async contactRows(table: string, query: ContactRowsQuery): Promise<ContactRowsPage> {
+    return this.contacts.contactRows(table, query);
+  }
+
+  async dropContactTable(table: string): Promise<boolean> {
+    return this.contacts.dropContactTable(table);
   }
 
   onWrite(listener: StoreWriteListener): () => void {

@@ -46,6 +46,8 @@ import { WorkNotifications } from './work';
 import type { DeliveryAttempt, DeliveryClaim, DeliveryFilter, DeliveryNext, NewDelivery, NewDeliveryAttempt, WebhookDelivery } from '../../domain/store';
 import * as webhooks from './webhooks';
 import { WriteTimes } from '../write-times';
+import type { ContactImportOptions, ContactImportResult, ContactRow, ContactRowsPage, ContactRowsQuery, ContactTableInfo } from '../../domain/store';
+import * as contacts from './contacts';
 
 export interface PostgresOpenOptions {
   /** Connections in the pool (default 10). */
@@ -352,6 +354,26 @@ export class PostgresStore implements CallbackStore {
 
   forgetDeliveries(before: number): Promise<number> {
     return webhooks.forgetDeliveries(this.pool, before);
+  }
+
+  importContacts(table: string, rows: readonly ContactRow[], options: ContactImportOptions, at: number): Promise<ContactImportResult> {
+    return contacts.importContacts(this.pool, table, rows, options, at);
+  }
+
+  lookupContact(table: string, key: string): Promise<ContactRow | null> {
+    return contacts.lookupContact(this.pool, table, key);
+  }
+
+  contactTables(): Promise<ContactTableInfo[]> {
+    return contacts.contactTables(this.pool);
+  }
+
+  contactRows(table: string, query: ContactRowsQuery): Promise<ContactRowsPage> {
+    return contacts.contactRows(this.pool, table, query);
+  }
+
+  dropContactTable(table: string): Promise<boolean> {
+    return contacts.dropContactTable(this.pool, table);
   }
 
   onWrite(listener: StoreWriteListener): () => void {

@@ -5,7 +5,7 @@ import { MIGRATIONS_DIR, appliedMigrations, migrate, openDatabase } from '../../
 import { SqliteStore } from '../../../src/store/sqlite-store';
 import { T0, cleanup, tempDir } from '../helpers/fixtures';
 
-const ALL = ['001_initial', '002_lost_calls_and_held_places', '003_daemon_lock', '004_several_daemons', '005_calls_grid_and_channels', '006_request_keys', '007_lost_reasons', '009_webhook_deliveries', '010_triggers'];
+const ALL = ['001_initial', '002_lost_calls_and_held_places', '003_daemon_lock', '004_several_daemons', '005_calls_grid_and_channels', '006_request_keys', '007_lost_reasons', '008_contacts', '009_webhook_deliveries', '010_triggers'];
 
 describe('store (sqlite only): database and migrations', () => {
   let dir: string;
