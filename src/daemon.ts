@@ -99,7 +99,7 @@ export class Daemon {
   readonly ivr: CallbackNode;
   /** A caller who calls again while a callback is pending for them hears it offered. */
   readonly calledAgain: CalledAgainNode;
-  /** The transitions' and triggers' scripts, run off the main thread; null when none is configured. */
+  /** The transitions' and triggers' scripts, run off the main thread; null when none is configured. A script's contacts.lookup reads the contact tables (a number key normalised). */
   readonly scripts: ScriptRunner | null;
   /** Webhook deliveries, durable: sent, retried, dead (docs/webhooks.md). */
   readonly deliverer: WebhookDeliverer;
@@ -166,7 +166,7 @@ export class Daemon {
       canDial: () => this.dialer.canDial(),
     });
     this.dialer.onAttemptEnd(() => this.scheduler.poke());
-    this.scripts = configuredScripts(config).length > 0 ? new ScriptRunner({ dir: process.cwd(), logger, lookup: contactLookup(store) }) : null;
+    this.scripts = configuredScripts(config).length > 0 ? new ScriptRunner({ dir: process.cwd(), logger, lookup: (table, key) => this.service.lookupContact(table, key) }) : null;
     this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger, this.feed, lostCallJudge(config, this.scripts));
     this.service = new CallbackService({ store, callbacks: this.callbacks, config, clock: this.clock });
     this.deliverer = new WebhookDeliverer({ store, clock: this.clock, logger, owner: this.owner, webhooks: config.webhooks });
@@ -428,11 +428,4 @@ function scriptFallbacks(runner: ScriptRunner, config: Config): ScriptFallbacks 
   };
 }
 
-/** A script's contacts.lookup, answered from the store's contact tables (callbackd contacts import). */
-function contactLookup(store: CallbackStore): (table: string, key: string) => Promise<Record<string, string> | null> {
-  return async () => {
-    throw new Error('contact tables are not available');
-  };
-  void store;
-}
 

@@ -145,7 +145,7 @@ export function registerRulesCommands(program: Command): void {
       const ctx = await openContext(config, { create: false });
       // Scripts run as in the daemon (off the main thread, with their limits); only for this replay.
       const scripted = replayWith.transitions.some((t) => t.script !== '');
-      const runner = scripted ? new ScriptRunner({ dir: process.cwd(), logger: ctx.logger, watch: false }) : null;
+      const runner = scripted ? new ScriptRunner({ dir: process.cwd(), logger: ctx.logger, watch: false, lookup: (table, key) => ctx.service.lookupContact(table, key) }) : null;
       try {
         const report = await ctx.service.replayRules({ from: opts.from, to: opts.to, timezone: opts.tz }, replayWith, lostCallJudge(replayWith, runner));
         const rulesFrom = opts.rules ?? globals.config ?? 'the rules in force';
