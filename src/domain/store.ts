@@ -1,5 +1,7 @@
 import type { LifecycleEvent } from './lifecycle';
-import { InvalidRequestError } from './errors';
+import type { ContactImportOptions, ContactImportResult, ContactRow, ContactRowsPage, ContactRowsQuery, ContactTableInfo } from './contacts';
+import type { DeliveryAttempt, DeliveryClaim, DeliveryFilter, DeliveryNext, NewDelivery, NewDeliveryAttempt, WebhookDelivery } from './deliveries';
+import type { TriggerClaim, TriggerRun, TriggerRunEnd } from './trigger-runs';
 import type { Attempt, CallEvent, CallRecord, Callback, EventType, Form, LostReason, Mechanism, Outcome, Status } from './types';
 
 /** Why an abandoned call did or did not become a callback: words, a stable code, and the history line that says so. */
@@ -7,24 +9,6 @@ export interface LostCallDecision {
   text: string;
   reason: LostReason;
   event: NewEvent;
-}
-
-/** One run of an interval trigger: claimed for its slot, ended with an outcome (null while running, or when its runner died). */
-export interface TriggerRun {
-  name: string;
-  slotAt: number;
-  owner: string;
-  startedAt: number;
-  endedAt: number | null;
-  outcome: TriggerRunEnd['outcome'] | null;
-  detail: string | null;
-}
-
-export type TriggerClaim = 'claimed' | 'taken' | 'running';
-
-export interface TriggerRunEnd {
-  outcome: 'done' | 'failed';
-  detail?: string | null;
 }
 
 /** A history line to write; id and time are filled in by the store (time from the change's `at`). */
@@ -399,79 +383,6 @@ export interface CallbackStore {
   close(): Promise<void>;
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
-
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead'];
-
-/** How a delivery is sent and retried, fixed as it is enqueued (from its webhook's configuration). */
-export interface DeliveryPolicy {
-  timeoutMs: number;
-  maxAttempts: number;
-  firstDelaySeconds: number;
-  factor: number;
-  maxDelaySeconds: number;
-}
-
-/** One event for one webhook, as it is enqueued. `body` is the JSON sent, the same text at every attempt. */
-export interface NewDelivery {
-  id: string;
-  webhook: string;
-  url: string;
-  /** Signs each attempt; null: unsigned. Never shown by a front end. */
-  secret: string | null;
-  event: string;
-  body: string;
-  policy: DeliveryPolicy;
-  createdAt: number;
-  dueAt: number;
-}
-
-export interface WebhookDelivery extends Omit<NewDelivery, 'dueAt'> {
-  status: DeliveryStatus;
-  /** When it is attempted next; null once delivered or dead. */
-  dueAt: number | null;
-  /** Attempts made in this round (since it was enqueued, or last replayed). */
-  attempts: number;
-  /** How many times it was replayed: 0 for the first round of attempts. */
-  round: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  updatedAt: number;
-  claimOwner: string | null;
-  claimUntil: number | null;
-}
-
-export interface DeliveryAttempt {
-  deliveryId: string;
-  round: number;
-  /** 1 for the first attempt of its round. */
-  seq: number;
-  at: number;
-  durationMs: number;
-  /** The answer's HTTP status; null when there was none (refused, timed out). */
-  statusCode: number | null;
-  error: string | null;
-}
-
-/** An attempt to record; its round and number are the delivery's next. */
-export type NewDeliveryAttempt = Omit<DeliveryAttempt, 'round' | 'seq'>;
-
-export type DeliveryNext = { status: 'pending'; dueAt: number } | { status: 'delivered' } | { status: 'dead' };
-
-export interface DeliveryClaim {
-  owner: string;
-  now: number;
-  leaseMs: number;
-  limit: number;
-}
-
-export interface DeliveryFilter {
-  status?: DeliveryStatus;
-  webhook?: string;
-  limit: number;
-  cursor?: string;
-}
-
 /** One committed write, as onWrite tells it. */
 export interface StoreWrite {
   operation: 'create' | 'commit' | 'claim';
@@ -500,55 +411,6 @@ export interface ExportPage<K extends ExportKind> {
 
 export type { Form };
 
-/** A contact table's name: kept as data, never part of SQL. */
-export const CONTACT_TABLE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
-
-/** `name` when it is a contact table's name; InvalidRequestError otherwise. */
-export function checkContactTable(name: string): string {
-  if (typeof name !== 'string' || !CONTACT_TABLE_NAME.test(name)) {
-    throw new InvalidRequestError(`contact table name ${JSON.stringify(String(name).slice(0, 80))} is not valid: a lowercase letter, then up to 62 of a-z, 0-9, _ and -`);
-  }
-  return name;
-}
-
-/** One row of a contact table: its columns by name (the CSV header), every value a string. */
-export type ContactRow = Record<string, string>;
-
-export interface ContactImportOptions {
-  /** The column rows are looked up by (for example `number`). */
-  key: string;
-  /** True: the table becomes exactly these rows. False: add them, replacing rows with the same key. */
-  replace: boolean;
-  /** The columns in order (the CSV header); default: the rows' own, in order of first appearance. */
-  columns?: readonly string[];
-}
-
-export interface ContactImportResult {
-  table: string;
-  /** Rows whose key was not in the table before. */
-  inserted: number;
-  /** Rows whose key was (their row replaced). */
-  updated: number;
-  /** Rows in the table now. */
-  total: number;
-}
-
-export interface ContactTableInfo {
-  name: string;
-  key: string;
-  columns: string[];
-  rows: number;
-  importedAt: number;
-}
-
-export interface ContactRowsQuery {
-  limit: number;
-  /** The key of the last row of the previous page. */
-  after?: string;
-}
-
-export interface ContactRowsPage {
-  rows: ContactRow[];
-  /** Pass as `after` for the next page; null after the last. */
-  next: string | null;
-}
+export * from './contacts';
+export * from './deliveries';
+export * from './trigger-runs';
