@@ -46,7 +46,11 @@ function commandPath(command: Command): string {
   for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
   return names.join(' ');
 }
-for (const command of [program, ...program.commands]) {
+/** Every command, subcommands of subcommands too (rules explain, contacts import). */
+function everyCommand(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(everyCommand)];
+}
+for (const command of everyCommand(program)) {
   command.exitOverride();
   // Commander's own error line (and the whole help after it) is replaced by one line, below.
   command.configureOutput({ outputError: () => (usageOf = command) });

@@ -63,11 +63,6 @@ function tablesText(tables: readonly ContactTableInfo[]): string {
 
 export function registerContactsCommands(program: Command): void {
   const contacts = program.command('contacts').description('contact tables imported from CSV, which scripts look numbers up in (ctx.contacts.lookup)');
-  // cli.ts makes the commands it sees report usage errors in one line; it sees `contacts`, not the
-  // commands under it, so each takes that over as it is run.
-  contacts.hook('preSubcommand', (parent, sub) => {
-    sub.copyInheritedSettings(parent);
-  });
 
   contacts
     .command('import <file>')

@@ -104,7 +104,7 @@ describe('callbackd contacts: import, list, show, lookup, drop', function () {
     assert.equal(failedInOneLine(run('import', path.join(dir, 'missing.csv'), '--table', 'vip'), 1), `callbackd: cannot read ${path.join(dir, 'missing.csv')}: no such file`);
     assert.match(failedInOneLine(run('import', file('ragged.csv', 'number,name\n601000001\n'), '--table', 'vip'), 1), /CSV line 2: 1 field, but the header has 2/);
     assert.match(failedInOneLine(run('import', file('latin1.csv', Buffer.from('number,name\n601000001,Nov\xe1k\n', 'latin1')), '--table', 'vip'), 1), /not UTF-8/);
-    assert.match(failedInOneLine(run('import', csv), 1), /required option '--table <name>' not specified; see callbackd contacts --help/);
+    assert.match(failedInOneLine(run('import', csv), 1), /required option '--table <name>' not specified; see callbackd contacts import --help/);
     assert.match(failedInOneLine(run('show', 'vip', '--limit', '0'), 1), /--limit must be a whole number from 1 to 1000/);
     assert.equal(jsonError(run('list', '--json'), 1).code, 'database_missing');
     assert.equal(jsonError(run('lookup', 'vip', '601000001', '--json'), 1).code, 'database_missing');

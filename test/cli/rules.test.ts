@@ -97,6 +97,8 @@ describe('callbackd rules explain and rules replay', () => {
     const empty = cli(['-c', live, 'rules', 'replay', '--from', '2025-01-01T00:00Z', '--to', '2025-01-02T00:00Z'], {}, dir);
     assert.equal(empty.status, 0, empty.stderr);
     assert.match(empty.stdout, /No lost call was recorded in that period\./);
+    const missing = cli(['-c', live, 'rules', 'explain'], {}, dir);
+    assert.equal(missing.stderr.trim(), "callbackd: required option '--queue <queue>' not specified; see callbackd rules explain --help");
     const bad = cli(['-c', live, 'rules', 'replay', '--from', 'last week'], {}, dir);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /from "last week" is not an ISO 8601 time/);
