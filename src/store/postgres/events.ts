@@ -40,7 +40,17 @@ SELECT type, at, callback_id, call_id, data::json
   FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS e (type, at, callback_id, call_id, data, n)
  ORDER BY n`;
 
-/** The order lock, then the lines in order in one statement: sent together, they cost one round trip. */
+/**
+ * A history line's callback_id is a foreign key: inserting it takes a KEY SHARE lock on the
+ * callback's row. Taken while holding the order lock, that lock would wait for a transaction
+ * which holds the row FOR UPDATE and in turn waits for the order lock (a lost call's decision,
+ * whose event names the callback made, against the callback's first attempt): a deadlock. So the
+ * rows are locked first, in a fixed order, and the order lock stays the last lock taken. A
+ * transaction that changed the callback holds it already; this costs it nothing.
+ */
+const LOCK_CALLBACKS_SQL = 'SELECT 1 FROM callbacks WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE';
+
+/** The callbacks' rows, the order lock, then the lines in order in one statement: sent together, they cost one round trip. */
 function eventStatements(client: pg.ClientBase, lines: readonly EventLine[]): Promise<unknown>[] {
   const values = [
     lines.map((line) => line.type),
@@ -49,7 +59,9 @@ function eventStatements(client: pg.ClientBase, lines: readonly EventLine[]): Pr
     lines.map((line) => line.callId),
     lines.map((line) => JSON.stringify(line.data)),
   ];
-  return [client.query(LOCK_SQL, [EVENT_ORDER_LOCK]), client.query(INSERT_SQL, values)];
+  const callbacks = [...new Set(lines.map((line) => line.callbackId).filter((id): id is string => id !== null))].sort();
+  const statements: Promise<unknown>[] = callbacks.length > 0 ? [client.query(LOCK_CALLBACKS_SQL, [callbacks])] : [];
+  return [...statements, client.query(LOCK_SQL, [EVENT_ORDER_LOCK]), client.query(INSERT_SQL, values)];
 }
 
 /** Write the lines (on the transaction's client, never the pool: the lock must be the insert's); call it as the transaction's last write. */
