@@ -50,7 +50,8 @@ export function lostCallsGrid({ root, onOpenHistory, onOpenCallback, onCreated }
         h('button', { type: 'button', class: 'chip', title: `callback ${cb.id}`, onclick: (ev) => { ev.stopPropagation(); onOpenCallback(cb); } },
           statusBadge(h, cb.status), h('span', { class: 'faint' }, ` ${cb.mechanism === 'LostShift' ? 'automatic' : cb.mechanism} · ${shortId(cb.id)}`))));
     }
-    return h('span', { class: 'whynot', title: 'Why it did not become a callback' }, h('span', { class: 'no' }, 'No callback'), row.whyNot ? ` — ${row.whyNot}` : '');
+    const reason = row.call.lostReason ? h('code', { class: 'reason faint', title: 'the reason as data: callbackd_lost_calls_total{reason}, the call history' }, ` ${row.call.lostReason}`) : '';
+    return h('span', { class: 'whynot', title: 'Why it did not become a callback' }, h('span', { class: 'no' }, 'No callback'), row.whyNot ? ` — ${row.whyNot}` : '', reason);
   }
 
   function rowOf(row) {

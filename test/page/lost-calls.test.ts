@@ -47,7 +47,7 @@ describe('supervisor page: lost calls and the history of a call', function () {
     const soon = (await lostRow(tooSoon.channelId).innerText()).replace(/\s+/g, ' ');
     assert.match(soon, /\+420602333401/);
     assert.match(soon, /support/);
-    assert.match(soon, /No callback — .*minWaitSeconds/);
+    assert.match(soon, /No callback — .*minWaitSeconds.* too_short/);
     const became = (await lostRow(lost.channelId).innerText()).replace(/\s+/g, ' ');
     assert.match(became, /Completed/);
     await rig.shot(page, 'lost-calls-grid');
