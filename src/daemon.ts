@@ -23,6 +23,7 @@ import type { ScriptFallbacks } from './triggers/metrics';
 import { StatusTriggers } from './triggers/status-triggers';
 import { DaemonTriggerActions } from './triggers/trigger-actions';
 import { WebhookDeliverer } from './webhooks/delivery';
+import { isTransientStoreError } from './store/transient';
 import type { PbxGateway, PbxListener } from './pbx/gateway';
 import { Scheduler } from './scheduler/scheduler';
 import { realTimers, type Timers } from './scheduler/timers';
@@ -45,6 +46,8 @@ const DAY_MS = 86_400_000;
 /** An API client retries within minutes; a week covers a client that was down over a weekend. */
 /** Delivered webhook deliveries are kept this long for the API's list; dead ones until replayed. */
 const DELIVERIES_KEPT_MS = 30 * DAY_MS;
+/** How often a PBX fact's write is tried when the store says to try again. */
+const TRANSIENT_TRIES = 4;
 const REQUEST_KEYS_KEPT_MS = 7 * DAY_MS;
 
 /** Seats held by daemons of this process (several Daemon objects can share one process). */
@@ -381,11 +384,22 @@ export class Daemon {
 
   private listener(): PbxListener {
     const { logger } = this.opts;
+    // A fact of the PBX is not seen twice: a write the store refused for a passing reason (a
+    // deadlock broken, a busy file) is done again, or the fact would wait for the next reconcile.
     const guard = async (what: string, work: () => Promise<unknown>): Promise<void> => {
-      try {
-        await work();
-      } catch (err) {
-        logger.error(`${what} failed`, { error: String((err as Error).stack ?? err) });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await work();
+          return;
+        } catch (err) {
+          if (attempt < TRANSIENT_TRIES && isTransientStoreError(err)) {
+            logger.warn(`${what}: the store asked to try again (${String((err as Error).message)}); trying again`);
+            await new Promise((resolve) => setTimeout(resolve, 20 * attempt * attempt));
+            continue;
+          }
+          logger.error(`${what} failed`, { error: String((err as Error).stack ?? err) });
+          return;
+        }
       }
     };
     const call = (what: string, callId: string, work: () => Promise<unknown>) => guard(what, () => this.calls.run(callId, work));
