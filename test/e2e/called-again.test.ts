@@ -154,8 +154,10 @@ describe('end to end over ARI: a caller who calls again', function () {
     await offered(again);
     await h.daemon.stop();
     const before = plays(again).length;
+    // Listening before the restart: its reconcile may send the caller on before boot() returns.
+    const queued = once(again, 'queued');
     await h.boot();
-    await once(again, 'queued');
+    await queued;
     assert.equal(plays(again).length, before, 'not offered again after the restart');
     assert.equal((await h.daemon.store.get(cb.id))?.status, 'Scheduled');
   });
