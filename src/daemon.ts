@@ -16,13 +16,7 @@ import { CallbackNode } from './ivr/callback-node';
 import { CalledAgainNode } from './ivr/called-again';
 import { PendingOffers } from './engine/called-again';
 import { lostCallJudge } from './engine/lost-script';
-import { ScriptRunner } from './scripts/runner';
-import type { FallbackKind } from './scripts/types';
-import { IntervalTriggers } from './triggers/interval-triggers';
-import type { ScriptFallbacks } from './triggers/metrics';
-import { StatusTriggers } from './triggers/status-triggers';
-import { DaemonTriggerActions } from './triggers/trigger-actions';
-import { WebhookDeliverer } from './webhooks/delivery';
+import { Automation } from './triggers/automation';
 import { isTransientStoreError } from './store/transient';
 import type { PbxGateway, PbxListener } from './pbx/gateway';
 import { Scheduler } from './scheduler/scheduler';
@@ -102,12 +96,8 @@ export class Daemon {
   readonly ivr: CallbackNode;
   /** A caller who calls again while a callback is pending for them hears it offered. */
   readonly calledAgain: CalledAgainNode;
-  /** The transitions' and triggers' scripts, run off the main thread; null when none is configured. A script's contacts.lookup reads the contact tables (a number key normalised). */
-  readonly scripts: ScriptRunner | null;
-  /** Webhook deliveries, durable: sent, retried, dead (docs/webhooks.md). */
-  readonly deliverer: WebhookDeliverer;
-  readonly statusTriggers: StatusTriggers;
-  readonly intervalTriggers: IntervalTriggers;
+  /** Scripts, webhook deliveries, status and interval triggers (src/triggers/automation.ts). */
+  readonly automation: Automation;
   /** What the engine commits, told as it happens (the API's live feed, the page, metrics). */
   readonly feed: Feed;
   /** What operators' front ends do and see (the HTTP API, the page). */
@@ -169,15 +159,10 @@ export class Daemon {
       canDial: () => this.dialer.canDial(),
     });
     this.dialer.onAttemptEnd(() => this.scheduler.poke());
-    this.scripts = configuredScripts(config).length > 0 ? new ScriptRunner({ dir: process.cwd(), logger, lookup: (table, key) => this.service.lookupContact(table, key) }) : null;
-    this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger, this.feed, lostCallJudge(config, this.scripts));
+    const scripts = Automation.scriptsFor(config, logger, () => this.service);
+    this.queueCalls = new QueueCalls(store, this.callbacks, config, this.clock, logger, this.feed, lostCallJudge(config, scripts));
     this.service = new CallbackService({ store, callbacks: this.callbacks, config, clock: this.clock });
-    this.deliverer = new WebhookDeliverer({ store, clock: this.clock, logger, owner: this.owner, webhooks: config.webhooks });
-    this.service.useWebhooks(this.deliverer);
-    const actions = new DaemonTriggerActions({ deliverer: this.deliverer, scripts: this.scripts, service: this.service, clock: this.clock, logger });
-    this.statusTriggers = new StatusTriggers(store, this.feed, config.triggers, actions, logger);
-    this.intervalTriggers = new IntervalTriggers(store, config.triggers, actions, { clock: this.clock, logger, owner: this.owner });
-    this.service.useTriggers(this.intervalTriggers);
+    this.automation = new Automation(scripts, config, { store, feed: this.feed, service: this.service, clock: this.clock, logger, owner: this.owner });
     this.ivr = new CallbackNode(this.callbacks, this.dialer, this.queueCalls, config, logger);
     this.calledAgain = new CalledAgainNode(new PendingOffers(store, this.callbacks, this.queueCalls, config, this.clock, logger), config.ivr, logger);
   }
@@ -193,10 +178,7 @@ export class Daemon {
     this.sweepTask = cron.schedule(config.scheduler.sweepCron, () => this.follow(this.sweep()));
     this.stopListening = await this.store.onWork(() => this.workArrived());
     this.scheduler.start();
-    this.scripts?.prepare(configuredScripts(config));
-    await this.deliverer.start();
-    await this.statusTriggers.start();
-    this.intervalTriggers.start();
+    await this.automation.start();
     this.started = true;
     logger.info('callbackd started', { pbx: config.pbx, pbxName: config.pbxName, store: this.store.kind, at: this.store.location, owner: this.owner, instance: this.instance });
     if (gateway) {
@@ -227,9 +209,9 @@ export class Daemon {
         store: this.store,
         pbxConnected,
         clock: this.clock,
-        webhooks: this.deliverer,
-        scripts: this.scripts ? scriptFallbacks(this.scripts, config) : undefined,
-        triggers: this.intervalTriggers,
+        webhooks: this.automation.deliverer,
+        scripts: this.automation.scriptFallbacks(),
+        triggers: this.automation.intervalTriggers,
       },
     });
     return this.api;
@@ -251,11 +233,9 @@ export class Daemon {
     this.stopListening?.();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.opts.gateway) await this.opts.gateway.stop();
-    await this.intervalTriggers.stop();
-    this.statusTriggers.stop();
-    await this.deliverer.stop();
+    await this.automation.stop();
     await this.scheduler.settled();
-    await this.scripts?.close();
+    await this.automation.close();
     if (this.seated) await this.store.leave(this.owner);
     heldHere.delete(this.owner);
     await this.store.close();
@@ -424,22 +404,3 @@ export class Daemon {
     };
   }
 }
-
-/** Every script the configuration names (transitions and triggers), each once. */
-function configuredScripts(config: Config): string[] {
-  return [...new Set([...config.transitions.map((t) => t.script), ...config.triggers.map((t) => t.script)].filter((s) => s !== ''))];
-}
-
-/** callbackd_script_fallbacks_total listens to the runner's fallback events. */
-function scriptFallbacks(runner: ScriptRunner, config: Config): ScriptFallbacks {
-  return {
-    scriptNames: configuredScripts(config).map((script) => runner.nameOf(script)),
-    onFallback(listener) {
-      const own = (script: string, kind: FallbackKind) => listener(script, kind);
-      runner.on('fallback', own);
-      return () => runner.off('fallback', own);
-    },
-  };
-}
-
-
